@@ -1,0 +1,100 @@
+package ckptfs_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/ckptfs/ckptfs"
+)
+
+func openTest(t *testing.T) *ckptfs.Store {
+	t.Helper()
+	s, err := ckptfs.Open(t.TempDir(), ckptfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		rep, err := s.Fsck(context.Background(), nil)
+		if err != nil || !rep.OK() {
+			t.Errorf("fsck after test: %v %v", err, rep.Faults)
+		}
+		s.Close()
+	})
+	return s
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	state := map[string][]byte{"files.file_1.content": []byte("hello"), "dir/sub/x": []byte("x"), "empty": nil}
+	res, err := s.CheckpointState(ctx, state, ckptfs.CheckpointOptions{Session: "s1", Message: "first", Tags: []string{"t1"}, Meta: map[string]string{"tool": "bash"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadState(ctx, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || string(got["files.file_1.content"]) != "hello" || string(got["dir/sub/x"]) != "x" || len(got["empty"]) != 0 {
+		t.Fatalf("LoadState = %q", got)
+	}
+	in, err := s.Info(ctx, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Session != "s1" || in.Branch != "main" || len(in.Parents) != 0 || in.Message != "first" ||
+		in.Stats.Files != 3 || in.Stats.Dirs != 2 || in.Stats.Bytes != 6 || in.Tags[0] != "t1" || in.Meta["tool"] != "bash" {
+		t.Fatalf("Info = %+v", in)
+	}
+	// Second checkpoint: delta, parent is the head.
+	res2, err := s.CheckpointDelta(ctx, map[string][]byte{"new": []byte("n")}, []string{"dir"}, ckptfs.CheckpointOptions{Session: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got2, _ := s.LoadState(ctx, res2.ID)
+	want2 := map[string][]byte{"files.file_1.content": []byte("hello"), "empty": {}, "new": []byte("n")}
+	if !maps.EqualFunc(got2, want2, func(a, b []byte) bool { return string(a) == string(b) }) {
+		t.Fatalf("delta state = %q", got2)
+	}
+	in2, _ := s.Info(ctx, res2.ID)
+	if len(in2.Parents) != 1 || in2.Parents[0] != res.ID {
+		t.Fatalf("parents = %v", in2.Parents)
+	}
+	// if-changed with the same state returns the head.
+	res3, err := s.CheckpointState(ctx, got2, ckptfs.CheckpointOptions{Session: "s1", IfChanged: true})
+	if err != nil || !res3.Unchanged || res3.ID != res2.ID {
+		t.Fatalf("if-changed: %+v %v", res3, err)
+	}
+	list, err := s.List(ctx, ckptfs.ListOptions{Session: "s1"})
+	if err != nil || len(list) != 2 || list[0].ID != res2.ID {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	hits, err := s.Search(ctx, "hell", ckptfs.SearchOptions{})
+	if err != nil || len(hits) != 2 {
+		t.Fatalf("search: %v %v", hits, err)
+	}
+	// Prefix resolution.
+	id, sess, err := s.Resolve(ctx, "", res.ID.String()[:10])
+	if err != nil || id != res.ID || sess != "s1" {
+		t.Fatalf("resolve: %v %v %v", id, sess, err)
+	}
+	// Delete the head: main moves to the parent.
+	n, err := s.Delete(ctx, "s1", res2.ID)
+	if err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if h, _ := s.Head("s1", "main"); h != res.ID {
+		t.Fatalf("head after delete = %v", h)
+	}
+	// The remaining checkpoint is intact.
+	if _, err := s.LoadState(ctx, res.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Info(ctx, res2.ID); !errors.Is(err, ckptfs.ErrNotFound) {
+		t.Fatalf("deleted info err = %v", err)
+	}
+	_ = time.Now
+}

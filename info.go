@@ -1,0 +1,187 @@
+package ckptfs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ckptfs/ckptfs/pebblestore"
+	"github.com/ckptfs/ckptfs/tree"
+)
+
+// Info is a checkpoint's metadata, shaped as SPEC §5's JSON.
+type Info struct {
+	ID      ID                `json:"id"`
+	Session string            `json:"session"`
+	Branch  string            `json:"branch"`
+	Parents []ID              `json:"parents"`
+	Time    time.Time         `json:"time"`
+	Message string            `json:"message"`
+	Tags    []string          `json:"tags"`
+	Meta    map[string]string `json:"meta"`
+	Stats   InfoStats         `json:"stats"`
+	Merge   *MergeInfo        `json:"merge,omitempty"`
+	// Root is the root tree (not part of the JSON).
+	Root ID `json:"-"`
+}
+
+// InfoStats is the "stats" object of SPEC §5.
+type InfoStats struct {
+	Files       uint64  `json:"files"`
+	Dirs        uint64  `json:"dirs"`
+	Bytes       uint64  `json:"bytes"`
+	NewBytes    uint64  `json:"new_bytes"`
+	StoredBytes uint64  `json:"stored_bytes"`
+	DurationMS  float64 `json:"duration_ms"`
+}
+
+// MergeInfo is the "merge" object of SPEC §5.
+type MergeInfo struct {
+	Base      ID       `json:"base"`
+	Strategy  string   `json:"strategy"`
+	Conflicts []string `json:"conflicts"`
+}
+
+// Summary is the listing form of a checkpoint (catalog only, no object
+// read).
+type Summary struct {
+	ID      ID
+	Session string
+	Branch  string
+	Time    time.Time
+	Message string
+	Parents []ID
+	Tags    []string
+}
+
+func summaryOf(r pebblestore.CheckpointRecord) Summary {
+	return Summary{ID: r.ID, Session: r.Session, Branch: r.Branch, Time: r.Time,
+		Message: r.Message, Parents: r.Parents, Tags: r.Tags}
+}
+
+// Resolve turns an id or unique id prefix into a checkpoint id and its
+// session. session may be "" to search the whole store.
+func (s *Store) Resolve(ctx context.Context, session, prefix string) (ID, string, error) {
+	if session != "" {
+		if err := s.requireSession(session); err != nil {
+			return ID{}, "", err
+		}
+	}
+	return s.st.Resolve(ctx, session, prefix)
+}
+
+// Info returns the metadata of checkpoint id.
+func (s *Store) Info(ctx context.Context, id ID) (Info, error) {
+	session, err := s.st.SessionOf(id)
+	if err != nil {
+		return Info{}, err
+	}
+	rec, err := s.st.Record(session, id)
+	if err != nil {
+		return Info{}, err
+	}
+	ck, err := s.r.Checkpoint(ctx, id)
+	if err != nil {
+		return Info{}, err
+	}
+	return infoOf(rec, ck), nil
+}
+
+func infoOf(rec pebblestore.CheckpointRecord, ck *tree.Checkpoint) Info {
+	in := Info{ID: rec.ID, Session: rec.Session, Branch: ck.Branch, Parents: ck.Parents,
+		Time: ck.Time, Message: ck.Message, Tags: rec.Tags, Meta: ck.Meta, Root: ck.Root,
+		Stats: InfoStats{Files: ck.Stats.Files, Dirs: ck.Stats.Dirs, Bytes: ck.Stats.Bytes,
+			NewBytes: ck.Stats.NewBytes, StoredBytes: ck.Stats.StoredBytes,
+			DurationMS: float64(ck.Stats.Duration.Microseconds()) / 1000}}
+	if in.Parents == nil {
+		in.Parents = []ID{}
+	}
+	if in.Tags == nil {
+		in.Tags = []string{}
+	}
+	if in.Meta == nil {
+		in.Meta = map[string]string{}
+	}
+	if m := ck.Merge; m != nil {
+		in.Merge = &MergeInfo{Base: m.Base, Strategy: m.Strategy, Conflicts: m.Conflicts}
+		if in.Merge.Conflicts == nil {
+			in.Merge.Conflicts = []string{}
+		}
+	}
+	return in
+}
+
+// Lookup returns the tree entry at path p ("" = root) of checkpoint id.
+func (s *Store) Lookup(ctx context.Context, id ID, p string) (tree.Entry, error) {
+	ck, err := s.r.Checkpoint(ctx, id)
+	if err != nil {
+		return tree.Entry{}, err
+	}
+	return s.r.Lookup(ctx, ck.Root, p)
+}
+
+// ReadFile returns the content of the file at path p of checkpoint id.
+func (s *Store) ReadFile(ctx context.Context, id ID, p string) ([]byte, error) {
+	e, err := s.Lookup(ctx, id, p)
+	if err != nil {
+		return nil, err
+	}
+	if e.Type != tree.TypeFile {
+		return nil, fmt.Errorf("%w: %s is a %s, not a file", ErrInvalidArgument, p, e.Type)
+	}
+	return s.r.ReadFile(ctx, &e)
+}
+
+// LoadState returns every regular file of checkpoint id, keyed by path
+// (the seed's "load_checkpoint").
+func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error) {
+	ck, err := s.r.Checkpoint(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	err = s.r.Walk(ctx, ck.Root, func(p string, e *tree.Entry) error {
+		if e.Type != tree.TypeFile {
+			return nil
+		}
+		b, err := s.r.ReadFile(ctx, e)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		out[p] = b
+		return nil
+	})
+	return out, err
+}
+
+// ListOptions select checkpoints for List.
+type ListOptions = pebblestore.ListOptions
+
+// List returns checkpoints newest first, reading only the catalog.
+func (s *Store) List(ctx context.Context, o ListOptions) ([]Summary, error) {
+	if o.Session != "" {
+		if err := s.requireSession(o.Session); err != nil {
+			return nil, err
+		}
+	}
+	var out []Summary
+	err := s.st.List(ctx, o, func(r pebblestore.CheckpointRecord) error {
+		out = append(out, summaryOf(r))
+		return nil
+	})
+	return out, err
+}
+
+// ListInfo is List with full metadata (reads each checkpoint object).
+func (s *Store) ListInfo(ctx context.Context, o ListOptions) ([]Info, error) {
+	var out []Info
+	err := s.st.List(ctx, o, func(r pebblestore.CheckpointRecord) error {
+		ck, err := s.r.Checkpoint(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		out = append(out, infoOf(r, ck))
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package benchgen
+
+const raceEnabled = false

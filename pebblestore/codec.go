@@ -1,0 +1,126 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// ObjectFormat is the version byte that starts every stored object value.
+const ObjectFormat = 1
+
+// Encoding of an object's payload.
+const (
+	encRaw  = 0
+	encZstd = 1
+)
+
+// maxObjectSize bounds the decoded size of one object (the largest chunk is
+// 8 MiB; trees of huge directories and checkpoint records stay far below).
+const maxObjectSize = 64 << 20
+
+// codec compresses and decompresses object payloads. One per Store: the zstd
+// encoder and decoder are goroutine-safe for EncodeAll/DecodeAll.
+type codec struct {
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+}
+
+func newCodec() (*codec, error) {
+	// SpeedFastest: compression is the costliest step of the write path
+	// (LIBRARY-FACTS §4). CRC off: every read re-hashes the decoded bytes.
+	// Zero frames off: empty objects stay empty.
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderCRC(false),
+		zstd.WithZeroFrames(false),
+		zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: zstd encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(0),
+		zstd.WithDecoderMaxMemory(maxObjectSize),
+		zstd.WithDecodeAllCapLimit(true))
+	if err != nil {
+		enc.Close()
+		return nil, fmt.Errorf("pebblestore: zstd decoder: %w", err)
+	}
+	return &codec{enc: enc, dec: dec}, nil
+}
+
+func (c *codec) close() {
+	c.enc.Close()
+	c.dec.Close()
+}
+
+// headerLen is the fixed part of a value: format, kind, encoding.
+const headerLen = 3
+
+// encode returns the stored value of an object:
+//
+//	[format=1][kind][encoding][uvarint rawLen][payload]
+//
+// The payload is a zstd frame when that is smaller than the raw bytes, else
+// the raw bytes.
+func (c *codec) encode(kind Kind, raw []byte) []byte {
+	maxHdr := headerLen + binary.MaxVarintLen64
+	out := make([]byte, maxHdr, maxHdr+len(raw))
+	out[0], out[1], out[2] = ObjectFormat, byte(kind), encZstd
+	n := binary.PutUvarint(out[headerLen:], uint64(len(raw)))
+	out = out[:headerLen+n]
+	hdr := len(out)
+	if len(raw) >= 64 {
+		out = c.enc.EncodeAll(raw, out)
+		if len(out)-hdr < len(raw) {
+			return out
+		}
+	}
+	out = append(out[:hdr], raw...)
+	out[2] = encRaw
+	return out
+}
+
+// decode verifies the header of a stored value, decompresses it and checks
+// that the result hashes to id. dst is reused when large enough.
+func (c *codec) decode(id ID, val []byte) (Kind, []byte, error) {
+	if len(val) < headerLen+1 {
+		return 0, nil, fmt.Errorf("%w: object %s: value truncated (%d bytes)", ErrCorrupt, id, len(val))
+	}
+	if val[0] > ObjectFormat {
+		return 0, nil, fmt.Errorf("%w: object %s has format %d, this ckptfs reads up to %d", ErrFormatVersion, id, val[0], ObjectFormat)
+	}
+	if val[0] != ObjectFormat {
+		return 0, nil, fmt.Errorf("%w: object %s: bad format byte %d", ErrCorrupt, id, val[0])
+	}
+	kind := Kind(val[1])
+	if !kind.Valid() {
+		return 0, nil, fmt.Errorf("%w: object %s: unknown kind %d", ErrCorrupt, id, val[1])
+	}
+	rawLen, n := binary.Uvarint(val[headerLen:])
+	if n <= 0 || rawLen > maxObjectSize {
+		return 0, nil, fmt.Errorf("%w: object %s: bad length", ErrCorrupt, id)
+	}
+	payload := val[headerLen+n:]
+	var raw []byte
+	switch val[2] {
+	case encRaw:
+		if uint64(len(payload)) != rawLen {
+			return 0, nil, fmt.Errorf("%w: object %s: length %d, header says %d", ErrCorrupt, id, len(payload), rawLen)
+		}
+		raw = append([]byte(nil), payload...)
+	case encZstd:
+		out, err := c.dec.DecodeAll(payload, make([]byte, 0, rawLen))
+		if err != nil || uint64(len(out)) != rawLen {
+			return 0, nil, fmt.Errorf("%w: object %s: undecodable payload", ErrCorrupt, id)
+		}
+		raw = out
+	default:
+		return 0, nil, fmt.Errorf("%w: object %s: unknown encoding %d", ErrCorrupt, id, val[2])
+	}
+	if Hash(kind, raw) != id {
+		return 0, nil, fmt.Errorf("%w: object %s: content does not match its id", ErrCorrupt, id)
+	}
+	return kind, raw, nil
+}

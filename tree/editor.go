@@ -1,0 +1,296 @@
+package tree
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ckptfs/ckptfs/pebblestore"
+)
+
+// Editor builds a new tree as a set of changes to a base tree (possibly
+// empty), copy-on-write: only directories on the path of a change are read
+// and re-encoded, so the cost follows the size of the change, not the tree.
+type Editor struct {
+	r    *Reader
+	p    Putter
+	root *dirNode
+}
+
+type dirNode struct {
+	base    ID   // zero: new, empty directory
+	hasBase bool //
+	meta    *Entry
+	changes map[string]*change
+}
+
+type change struct {
+	entry *Entry   // new entry for a file or symlink; nil with dir == nil means delete
+	dir   *dirNode // edited subdirectory
+}
+
+// NewEditor starts editing base (the zero ID for an empty tree). It pins
+// base in p, so every object reused from it survives a concurrent gc.
+func NewEditor(r *Reader, p Putter, base ID) (*Editor, error) {
+	root := &dirNode{changes: map[string]*change{}}
+	if !base.IsZero() {
+		if err := p.Reuse(base); err != nil {
+			return nil, fmt.Errorf("tree: base %s: %w", base.Short(), err)
+		}
+		root.base, root.hasBase = base, true
+	}
+	return &Editor{r: r, p: p, root: root}, nil
+}
+
+// baseEntry returns the entry name of the directory's base tree, if any.
+func (ed *Editor) baseEntry(ctx context.Context, d *dirNode, name string) (*Entry, error) {
+	if !d.hasBase {
+		return nil, nil
+	}
+	t, err := ed.r.Tree(ctx, d.base)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := t.Find(name)
+	if !ok {
+		return nil, nil
+	}
+	return e, nil
+}
+
+// current returns what name is in d now (after changes): the entry and,
+// for an edited directory, its node.
+func (ed *Editor) current(ctx context.Context, d *dirNode, name string) (*Entry, *dirNode, error) {
+	if c, ok := d.changes[name]; ok {
+		if c.dir != nil {
+			return c.dir.meta, c.dir, nil
+		}
+		return c.entry, nil, nil
+	}
+	e, err := ed.baseEntry(ctx, d, name)
+	return e, nil, err
+}
+
+// dirFor returns the node of the directory holding the last component of
+// parts, creating directories (and replacing non-directories) on the way.
+func (ed *Editor) dirFor(ctx context.Context, parts []string, create bool) (*dirNode, error) {
+	d := ed.root
+	for _, name := range parts[:len(parts)-1] {
+		e, node, err := ed.current(ctx, d, name)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case node != nil:
+			d = node
+			continue
+		case e != nil && e.Type == TypeDir:
+			node = &dirNode{base: e.Tree, hasBase: true, meta: cloneDirMeta(e), changes: map[string]*change{}}
+		case !create:
+			return nil, nil
+		default:
+			node = &dirNode{meta: &Entry{Name: name, Type: TypeDir, Mode: 0o755}, changes: map[string]*change{}}
+		}
+		d.changes[name] = &change{dir: node}
+		d = node
+	}
+	return d, nil
+}
+
+func cloneDirMeta(e *Entry) *Entry {
+	c := *e
+	return &c
+}
+
+// Put sets the file at path p to data with the given mode and mtime
+// (0 = unrecorded), creating parent directories (mode 0755).
+func (ed *Editor) Put(ctx context.Context, p string, data []byte, mode uint32, mtime int64) error {
+	parts, err := SplitPath(p)
+	if err != nil {
+		return err
+	}
+	d, err := ed.dirFor(ctx, parts, true)
+	if err != nil {
+		return err
+	}
+	name := parts[len(parts)-1]
+	cur, _, err := ed.current(ctx, d, name)
+	if err != nil {
+		return err
+	}
+	if cur != nil && cur.Type == TypeFile && cur.Mode == mode && cur.ModTime == mtime &&
+		cur.Size == uint64(len(data)) && len(data) < SingleBlobMax &&
+		(len(data) == 0 || cur.Chunks[0].ID == pebblestore.Hash(pebblestore.KindBlob, data)) {
+		return nil // unchanged
+	}
+	chunks, err := PutBytes(ed.p, data)
+	if err != nil {
+		return err
+	}
+	e := &Entry{Name: name, Type: TypeFile, Mode: mode, ModTime: mtime, Size: uint64(len(data)), Chunks: chunks}
+	d.changes[name] = &change{entry: e}
+	return nil
+}
+
+// PutEntry places an existing entry (a file, symlink or directory whose
+// objects are in the store) at path p.
+func (ed *Editor) PutEntry(ctx context.Context, p string, e Entry) error {
+	parts, err := SplitPath(p)
+	if err != nil {
+		return err
+	}
+	d, err := ed.dirFor(ctx, parts, true)
+	if err != nil {
+		return err
+	}
+	e.Name = parts[len(parts)-1]
+	if err := checkEntry(&e); err != nil {
+		return err
+	}
+	if e.Type == TypeDir {
+		d.changes[e.Name] = &change{dir: &dirNode{base: e.Tree, hasBase: true, meta: &e, changes: map[string]*change{}}}
+		return nil
+	}
+	d.changes[e.Name] = &change{entry: &e}
+	return nil
+}
+
+// Delete removes path p (a whole subtree for a directory). Deleting a
+// missing path is not an error.
+func (ed *Editor) Delete(ctx context.Context, p string) error {
+	parts, err := SplitPath(p)
+	if err != nil {
+		return err
+	}
+	d, err := ed.dirFor(ctx, parts, false)
+	if err != nil || d == nil {
+		return err
+	}
+	name := parts[len(parts)-1]
+	cur, _, err := ed.current(ctx, d, name)
+	if err != nil || cur == nil {
+		return err
+	}
+	d.changes[name] = &change{}
+	return nil
+}
+
+// SetState makes the tree hold exactly the files of state (keys are
+// slash-separated paths) with the given mode: files are put, and every
+// path of the base that state does not have is deleted.
+func (ed *Editor) SetState(ctx context.Context, state map[string][]byte, mode uint32) error {
+	dirs := map[string]bool{}
+	for k, v := range state {
+		if err := ed.Put(ctx, k, v, mode, 0); err != nil {
+			return err
+		}
+		for i := strings.IndexByte(k, '/'); i >= 0; {
+			dirs[k[:i]] = true
+			j := strings.IndexByte(k[i+1:], '/')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	if !ed.root.hasBase {
+		return nil
+	}
+	var drop []string
+	err := ed.r.Walk(ctx, ed.root.base, func(p string, e *Entry) error {
+		if e.Type == TypeDir {
+			if _, isFile := state[p]; !dirs[p] && !isFile {
+				drop = append(drop, p)
+			}
+			if !dirs[p] {
+				return SkipDir
+			}
+			return nil
+		}
+		if _, ok := state[p]; !ok {
+			drop = append(drop, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range drop {
+		if _, ok := state[p]; ok {
+			continue // a directory replaced by a file: Put did it
+		}
+		if err := ed.Delete(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Commit writes every changed directory, bottom-up, and returns the root
+// tree id and the totals of the new tree.
+func (ed *Editor) Commit(ctx context.Context) (ID, Summary, error) {
+	e, err := ed.commitDir(ctx, ed.root)
+	if err != nil {
+		return ID{}, Summary{}, err
+	}
+	return e.Tree, e.Sub, nil
+}
+
+func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
+	var out Entry
+	if d.meta != nil {
+		out = *d.meta
+	}
+	out.Type, out.Size = TypeDir, 0
+	if len(d.changes) == 0 && d.hasBase {
+		if d.meta != nil {
+			return out, nil // untouched subtree: reuse its id and summary
+		}
+		t, err := ed.r.Tree(ctx, d.base)
+		if err != nil {
+			return out, err
+		}
+		out.Tree, out.Sub = d.base, t.Summary()
+		return out, nil
+	}
+	var entries []Entry
+	if d.hasBase {
+		t, err := ed.r.Tree(ctx, d.base)
+		if err != nil {
+			return out, err
+		}
+		entries = make([]Entry, 0, len(t.Entries)+len(d.changes))
+		for _, e := range t.Entries {
+			if _, changed := d.changes[e.Name]; !changed {
+				entries = append(entries, e)
+			}
+		}
+	}
+	for name, c := range d.changes {
+		switch {
+		case c.dir != nil:
+			sub, err := ed.commitDir(ctx, c.dir)
+			if err != nil {
+				return out, err
+			}
+			sub.Name = name
+			entries = append(entries, sub)
+		case c.entry != nil:
+			entries = append(entries, *c.entry)
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	t := &Tree{Entries: entries}
+	b, err := EncodeTree(t)
+	if err != nil {
+		return out, err
+	}
+	id := pebblestore.Hash(pebblestore.KindTree, b)
+	if err := ed.p.PutWithID(id, pebblestore.KindTree, b); err != nil {
+		return out, err
+	}
+	ed.r.trees.add(id, t, 64+len(b)*2)
+	out.Tree, out.Sub = id, t.Summary()
+	return out, nil
+}
