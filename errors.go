@@ -2,6 +2,7 @@ package ckptfs
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
 	"github.com/ckptfs/ckptfs/tree"
@@ -26,3 +27,13 @@ var (
 	// ErrConflict: the branch head kept moving while a checkpoint was made.
 	ErrConflict = pebblestore.ErrRefConflict
 )
+
+// Message renders err for a user: the package prefixes of wrapped
+// sentinels ("pebblestore: ", "tree: ", "ckptfs: ") are dropped.
+func Message(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"pebblestore: ", "ckptfs: ", "tree: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}

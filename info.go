@@ -2,6 +2,7 @@ package ckptfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -185,3 +186,25 @@ func (s *Store) ListInfo(ctx context.Context, o ListOptions) ([]Info, error) {
 	})
 	return out, err
 }
+
+// ShortIDLen is the minimum length of the ids shown in listings.
+const ShortIDLen = 12
+
+// ShortID returns the shortest prefix of id, at least 12 hex digits, that
+// is unique among the store's checkpoints.
+func (s *Store) ShortID(ctx context.Context, id ID) string {
+	full := id.String()
+	for n := ShortIDLen; n < len(full); n += 4 {
+		got, _, err := s.st.Resolve(ctx, "", full[:n])
+		if err == nil && got == id {
+			return full[:n]
+		}
+		if err != nil && !errors.Is(err, ErrAmbiguous) {
+			return full[:n] // not a listed checkpoint: nothing to collide with
+		}
+	}
+	return full
+}
+
+// CheckSession validates a session name and checks the session exists.
+func (s *Store) CheckSession(name string) error { return s.requireSession(name) }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ckptfs/ckptfs"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// app is one invocation: where output goes, which store, and whether a
+// store held by a running mount may be reached through its control socket.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	tty            bool   // stderr is a terminal: show progress bars
+	cwd            string // for relative paths ("" = process cwd)
+	storeDir       string
+	forward        bool // CLI process: forward to a mount holding the store
+
+	store  *ckptfs.Store // open store (owned when ownStore)
+	shared bool          // store belongs to a mount serving this request
+}
+
+// command is one subcommand.
+type command struct {
+	name, usage, summary string
+	// local commands never open the store (help, bench, mount opens its own).
+	local bool
+	flags func(fs *pflag.FlagSet)
+	run   func(ctx context.Context, a *app, args []string) error
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+func commands() []*command {
+	return []*command{
+		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
+		cmdDelete(), cmdSessions(), cmdFsck(),
+	}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+const globalUsage = `ckptfs keeps checkpoints of file trees in one deduplicated, compressed store
+and mounts them all as a filesystem.
+
+Usage:
+  ckptfs [--store DIR] COMMAND [FLAGS] ARGS
+
+Global flags:
+  --store DIR   the store (default $CKPTFS_STORE, else $XDG_DATA_HOME/ckptfs,
+                else ~/.local/share/ckptfs); created on first use
+
+Commands:
+`
+
+func (a *app) printUsage(w io.Writer) {
+	fmt.Fprint(w, globalUsage)
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'ckptfs COMMAND --help' for a command's flags.\n")
+}
+
+// run parses global flags and dispatches.
+func (a *app) run(ctx context.Context, args []string) error {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch {
+		case args[0] == "--store" || args[0] == "-store":
+			if len(args) < 2 {
+				return usagef("--store needs a directory")
+			}
+			a.storeDir, args = args[1], args[2:]
+		case strings.HasPrefix(args[0], "--store="):
+			a.storeDir, args = strings.TrimPrefix(args[0], "--store="), args[1:]
+		case args[0] == "-h" || args[0] == "--help":
+			a.printUsage(a.stdout)
+			return nil
+		default:
+			return usagef("unknown global flag %q", args[0])
+		}
+	}
+	if len(args) == 0 {
+		a.printUsage(a.stderr)
+		return &silentExit{exitUsage}
+	}
+	if args[0] == "help" {
+		if len(args) > 1 {
+			if c := findCommand(args[1]); c != nil {
+				return a.runCommand(ctx, c, []string{"--help"})
+			}
+		}
+		a.printUsage(a.stdout)
+		return nil
+	}
+	c := findCommand(args[0])
+	if c == nil {
+		return usagef("unknown command %q", args[0])
+	}
+	return a.runCommand(ctx, c, args[1:])
+}
+
+func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	if c.flags != nil {
+		c.flags(fs)
+	}
+	help := fs.BoolP("help", "h", false, "show this help")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%s: %v", c.name, err)
+	}
+	if *help {
+		fmt.Fprintf(a.stdout, "Usage: ckptfs %s %s\n\n%s\n", c.name, c.usage, c.summary)
+		if fs.HasFlags() {
+			fmt.Fprintf(a.stdout, "\nFlags:\n%s", fs.FlagUsages())
+		}
+		return nil
+	}
+	if !c.local && a.store == nil {
+		err := a.openStore()
+		if errors.Is(err, ckptfs.ErrInUse) && a.forward {
+			return a.forwardToMount(ctx, c.name, args)
+		}
+		if err != nil {
+			return err
+		}
+		defer a.closeStore()
+	}
+	return c.run(ctx, a, fs.Args())
+}
+
+func (a *app) resolveStoreDir() (string, error) {
+	if a.storeDir != "" {
+		return a.abs(a.storeDir), nil
+	}
+	return ckptfs.DefaultDir()
+}
+
+func (a *app) openStore() error {
+	dir, err := a.resolveStoreDir()
+	if err != nil {
+		return err
+	}
+	a.storeDir = dir
+	s, err := ckptfs.Open(dir, ckptfs.Options{})
+	if err != nil {
+		return err
+	}
+	a.store = s
+	return nil
+}
+
+func (a *app) closeStore() {
+	if a.store != nil && !a.shared {
+		a.store.Close()
+		a.store = nil
+	}
+}
+
+// abs makes p absolute against the invocation's working directory.
+func (a *app) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	cwd := a.cwd
+	if cwd == "" {
+		cwd, _ = os.Getwd()
+	}
+	return filepath.Join(cwd, p)
+}

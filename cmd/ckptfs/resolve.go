@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ckptfs/ckptfs"
+)
+
+// resolveID turns an id prefix into an id and its session. When session is
+// "" the prefix must be unique in the whole store.
+func (a *app) resolveID(ctx context.Context, session, prefix string) (ckptfs.ID, string, error) {
+	return a.store.Resolve(ctx, session, strings.ToLower(prefix))
+}
+
+// requireSession is the error for commands that need --session.
+func requireSession(cmd, session string) error {
+	if session == "" {
+		return usagef("%s needs --session", cmd)
+	}
+	return nil
+}
+
+// formatTime is the time format of listings.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// oneLine flattens a message for one-line listings.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
