@@ -239,5 +239,6 @@ func (s *Store) commitCheckpoint(ctx context.Context, ob *pebblestore.ObjectBatc
 	if err != nil {
 		return ID{}, err
 	}
+	s.notify(Event{Kind: CheckpointCreated, Session: ck.Session, Branch: ck.Branch, IDs: []ID{id}})
 	return id, nil
 }

@@ -208,3 +208,17 @@ func (s *Store) ShortID(ctx context.Context, id ID) string {
 
 // CheckSession validates a session name and checks the session exists.
 func (s *Store) CheckSession(name string) error { return s.requireSession(name) }
+
+// Diff calls fn for every path that differs from checkpoint a to
+// checkpoint b (SPEC §6), in bytewise path order.
+func (s *Store) Diff(ctx context.Context, a, b ID, fn func(tree.Change) error) error {
+	ca, err := s.r.Checkpoint(ctx, a)
+	if err != nil {
+		return err
+	}
+	cb, err := s.r.Checkpoint(ctx, b)
+	if err != nil {
+		return err
+	}
+	return tree.Diff(ctx, s.r, ca.Root, cb.Root, fn)
+}

@@ -13,7 +13,11 @@ func (s *Store) CreateSession(ctx context.Context, name string) error {
 	if err := ValidateName("session", name); err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx *pebblestore.Tx) error { return tx.CreateSession(name, s.now()) })
+	err := s.st.Update(ctx, func(tx *pebblestore.Tx) error { return tx.CreateSession(name, s.now()) })
+	if err == nil {
+		s.notify(Event{Kind: SessionCreated, Session: name})
+	}
+	return err
 }
 
 // RemoveSession removes a session without checkpoints (ErrNotEmpty
@@ -22,7 +26,11 @@ func (s *Store) RemoveSession(ctx context.Context, name string) error {
 	if err := ValidateName("session", name); err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx *pebblestore.Tx) error { return tx.DeleteSession(ctx, name) })
+	err := s.st.Update(ctx, func(tx *pebblestore.Tx) error { return tx.DeleteSession(ctx, name) })
+	if err == nil {
+		s.notify(Event{Kind: SessionRemoved, Session: name})
+	}
+	return err
 }
 
 // Sessions lists session names in order.
@@ -104,6 +112,9 @@ func (s *Store) CreateBranch(ctx context.Context, session, name, from string) (I
 		tx.SetHead(session, name, id)
 		return nil
 	})
+	if err == nil {
+		s.notify(Event{Kind: BranchCreated, Session: session, Branch: name, IDs: []ID{id}})
+	}
 	return id, err
 }
 
@@ -132,7 +143,7 @@ func (s *Store) retag(ctx context.Context, session string, id ID, tags []string,
 			return err
 		}
 	}
-	return s.st.Update(ctx, func(tx *pebblestore.Tx) error {
+	err := s.st.Update(ctx, func(tx *pebblestore.Tx) error {
 		rec, err := tx.Record(session, id)
 		if err != nil {
 			return err
@@ -140,6 +151,10 @@ func (s *Store) retag(ctx context.Context, session string, id ID, tags []string,
 		tx.SetTags(rec, edit(rec.Tags))
 		return nil
 	})
+	if err == nil {
+		s.notify(Event{Kind: TagsChanged, Session: session, IDs: []ID{id}})
+	}
+	return err
 }
 
 // Delete removes checkpoints of a session and returns how many. A deleted
@@ -155,6 +170,9 @@ func (s *Store) Delete(ctx context.Context, session string, ids ...ID) (int, err
 		n = 0
 		return deleteInTx(ctx, tx, session, ids, &n)
 	})
+	if err == nil {
+		s.notify(Event{Kind: CheckpointsDeleted, Session: session, IDs: ids})
+	}
 	return n, err
 }
 

@@ -44,6 +44,7 @@ type Store struct {
 	r   *tree.Reader
 	now func() time.Time
 	log *slog.Logger
+	ev  events
 }
 
 // DefaultDir returns the store directory used when none is given:

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	fastcdc "github.com/jotfs/fastcdc-go"
 	"github.com/ckptfs/ckptfs/pebblestore"
+	fastcdc "github.com/jotfs/fastcdc-go"
 )
 
 // Content-defined chunking parameters. They are part of the store format:
