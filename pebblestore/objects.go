@@ -125,6 +125,9 @@ func (ob *ObjectBatch) flushLocked() error {
 	next := s.stats
 	d.apply(&next)
 	ob.b.Set(keyStats, next.encode(), nil)
+	if err := s.checkSpace(ob.b.Len()); err != nil {
+		return err
+	}
 	if err := s.db.Apply(ob.b, pebble.NoSync); err != nil {
 		return fmt.Errorf("pebblestore: write objects: %w", mapIOError(err))
 	}

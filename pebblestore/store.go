@@ -46,6 +46,12 @@ type Options struct {
 	// ReadOnly opens the store without writing (fsck of a store in use
 	// is not possible: Pebble's lock is exclusive).
 	ReadOnly bool
+	// ReserveBytes is the free space a commit leaves on the store's
+	// filesystem (default 64 MiB: one memtable flush). A commit that would
+	// eat into it fails with ErrNoSpace before anything is written:
+	// Pebble treats a failed WAL write as fatal, so a full disk must be
+	// caught before the write.
+	ReserveBytes int64
 }
 
 // Store is a content-addressed object store with the checkpoint catalog,
@@ -65,7 +71,27 @@ type Store struct {
 	commitMu sync.Mutex
 	stats    Stats // guarded by commitMu
 
+	fs  vfs.FS
+	dir string
+
 	closeOnce sync.Once
+}
+
+// checkSpace fails with ErrNoSpace when writing n more bytes would leave
+// less than the reserve free. Filesystems that cannot report usage (the
+// in-memory one) are not checked.
+func (s *Store) checkSpace(n int) error {
+	du, err := s.fs.GetDiskUsage(s.dir)
+	if err != nil {
+		return nil
+	}
+	// The WAL and a later flush each write the bytes once.
+	need := 2*uint64(n) + uint64(s.opts.ReserveBytes)
+	if du.AvailBytes < need {
+		return fmt.Errorf("%w: %d bytes free in %s, a commit of %d bytes needs %d (with the %d-byte reserve)",
+			ErrNoSpace, du.AvailBytes, s.dir, n, need, s.opts.ReserveBytes)
+	}
+	return nil
 }
 
 // Open opens or creates the store in dir.
@@ -128,14 +154,18 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, lock: lock, codec: c, opts: opts, wo: pebble.Sync}
+	s := &Store{db: db, lock: lock, codec: c, opts: opts, wo: pebble.Sync, fs: fs, dir: dir}
+	if s.opts.ReserveBytes <= 0 {
+		s.opts.ReserveBytes = 64 << 20
+	}
 	s.pins.init()
 	if opts.Durability == Relaxed {
 		s.wo = pebble.NoSync
 	}
 	if err := s.checkFormat(); err != nil {
-		s.closeDB()
-		return nil, err
+		db.Close()
+		c.close()
+		return nil, err // Open releases the lock
 	}
 	return s, nil
 }

@@ -106,6 +106,9 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 	next := s.stats
 	tx.delta.apply(&next)
 	out.Set(keyStats, next.encode(), nil)
+	if err := s.checkSpace(out.Len()); err != nil {
+		return nil, err
+	}
 	var err error
 	if s.wo.Sync {
 		err = s.db.ApplyNoSyncWait(out, s.wo)

@@ -1,0 +1,269 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+func openMem(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open("/store", Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func putObjects(t *testing.T, s *Store, kind Kind, datas ...[]byte) []ID {
+	t.Helper()
+	ob := s.NewObjectBatch()
+	defer ob.Close()
+	var ids []ID
+	for _, d := range datas {
+		id, err := ob.Put(kind, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := s.Commit(context.Background(), ob, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestPutGetRoundTrip(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	text := bytes.Repeat([]byte("hello world "), 1000) // compresses
+	small := []byte("tiny")                            // stored raw
+	ids := putObjects(t, s, KindBlob, text, small, nil)
+	for i, want := range [][]byte{text, small, nil} {
+		kind, got, err := s.Get(ctx, ids[i])
+		if err != nil || kind != KindBlob || !bytes.Equal(got, want) {
+			t.Fatalf("object %d: kind %v err %v equal %v", i, kind, err, bytes.Equal(got, want))
+		}
+	}
+	info, err := s.Stat(ids[0])
+	if err != nil || info.Raw != uint64(len(text)) || info.Stored >= info.Raw {
+		t.Fatalf("stat %+v %v: want compressed", info, err)
+	}
+	st := s.Stats()
+	if st.Objects != 3 || st.RawBytes != uint64(len(text)+len(small)) {
+		t.Fatalf("stats %+v", st)
+	}
+	// Putting the same objects again adds nothing.
+	putObjects(t, s, KindBlob, text, small)
+	if st2 := s.Stats(); st2 != st {
+		t.Fatalf("stats after re-put %+v, want %+v", st2, st)
+	}
+	if _, _, err := s.Get(ctx, Hash(KindBlob, []byte("absent"))); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("absent: %v", err)
+	}
+}
+
+// rewrite replaces the stored value of id, as disk corruption would.
+func rewrite(t *testing.T, s *Store, id ID, val []byte) {
+	t.Helper()
+	if err := s.db.Set(objectKey(id), val, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCorruptObjects(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	text := bytes.Repeat([]byte("corruption is detected "), 500)
+	ids := putObjects(t, s, KindBlob, text, []byte("raw object"))
+	orig, err := s.RawObject(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := s.RawObject(ids[1])
+	cases := []struct {
+		name string
+		id   ID
+		val  []byte
+		want error
+	}{
+		{"flipped compressed byte", ids[0], flip(orig, len(orig)-3), ErrCorrupt},
+		{"flipped raw byte", ids[1], flip(raw, len(raw)-1), ErrCorrupt},
+		{"truncated", ids[0], orig[:len(orig)/2], ErrCorrupt},
+		{"header only", ids[0], orig[:3], ErrCorrupt},
+		{"empty value", ids[0], nil, ErrCorrupt},
+		{"unknown kind", ids[1], append([]byte{ObjectFormat, 9}, raw[2:]...), ErrCorrupt},
+		{"unknown encoding", ids[1], append([]byte{ObjectFormat, byte(KindBlob), 7}, raw[3:]...), ErrCorrupt},
+		{"kind swapped", ids[1], append([]byte{ObjectFormat, byte(KindTree)}, raw[2:]...), ErrCorrupt},
+		{"newer format", ids[1], append([]byte{ObjectFormat + 1}, raw[1:]...), ErrFormatVersion},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rewrite(t, s, c.id, c.val)
+			_, got, err := s.Get(ctx, c.id)
+			if !errors.Is(err, c.want) || got != nil {
+				t.Fatalf("Get = %d bytes, %v; want %v and no data", len(got), err, c.want)
+			}
+			oc, err := s.CheckObjects(ctx, nil)
+			if err != nil || len(oc.Faults) == 0 {
+				t.Fatalf("CheckObjects faults %v err %v: want a fault", oc.Faults, err)
+			}
+		})
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 0x40
+	return c
+}
+
+func TestNewerStoreFormatRefused(t *testing.T) {
+	fs := vfs.NewMem()
+	s, err := Open("/st", Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Set(keyFormat, []byte{StoreFormat + 1}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open("/st", Options{FS: fs})
+	if !errors.Is(err, ErrFormatVersion) {
+		t.Fatalf("open newer store: %v", err)
+	}
+}
+
+func TestSecondOpenInUse(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second open in process: %v", err)
+	}
+	// From another process.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperOpenStore$")
+	cmd.Env = append(os.Environ(), "CKPTFS_HELPER_STORE="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("store is in use")) {
+		t.Fatalf("helper output %q: want 'store is in use'", out)
+	}
+}
+
+// TestHelperOpenStore runs in a child process of TestSecondOpenInUse.
+func TestHelperOpenStore(t *testing.T) {
+	dir := os.Getenv("CKPTFS_HELPER_STORE")
+	if dir == "" {
+		t.Skip("helper process only")
+	}
+	_, err := Open(dir, Options{})
+	if err == nil {
+		t.Fatal("opened a store in use")
+	}
+	os.Stdout.WriteString(err.Error() + "\n")
+}
+
+// fullFS reports a nearly full disk.
+type fullFS struct {
+	vfs.FS
+	avail uint64
+}
+
+func (f *fullFS) GetDiskUsage(string) (vfs.DiskUsage, error) {
+	return vfs.DiskUsage{AvailBytes: f.avail, TotalBytes: 1 << 30, UsedBytes: 1<<30 - f.avail}, nil
+}
+
+func TestDiskFullFailsCleanly(t *testing.T) {
+	ffs := &fullFS{FS: vfs.NewMem(), avail: 1 << 40}
+	s, err := Open("/st", Options{FS: ffs, ReserveBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	putObjects(t, s, KindBlob, []byte("before the disk filled up"))
+	before := s.Stats()
+	ffs.avail = 1 << 20 // below reserve + batch
+	ob := s.NewObjectBatch()
+	if _, err := ob.Put(KindBlob, bytes.Repeat([]byte{1}, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Commit(ctx, ob, func(tx *Tx) error { return tx.CreateSession("s", timeZero) })
+	ob.Close()
+	if !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("commit on a full disk: %v", err)
+	}
+	if s.Stats() != before {
+		t.Fatalf("stats changed by a failed commit")
+	}
+	if ok, _ := s.HasSession("s"); ok {
+		t.Fatal("failed commit left a session")
+	}
+	ffs.avail = 1 << 40
+	putObjects(t, s, KindBlob, []byte("after space came back"))
+	oc, err := s.CheckObjects(ctx, nil)
+	if err != nil || len(oc.Faults) != 0 || oc.Recount.Objects != 2 {
+		t.Fatalf("check: %+v %v", oc, err)
+	}
+}
+
+func TestResolvePrefix(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	ids := []ID{{0xab, 0xcd, 0x01}, {0xab, 0xcd, 0x02}, {0x12, 0x34}}
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.CreateSession("s", timeZero); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.AddCheckpoint(CheckpointRecord{ID: id, Session: "s", Branch: "main"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prefix string
+		want   ID
+		err    error
+	}{
+		{"abcd01", ids[0], nil},
+		{"abcd0", ID{}, ErrAmbiguous},
+		{"abcd", ID{}, ErrAmbiguous},
+		{"1234", ids[2], nil},
+		{ids[2].String(), ids[2], nil},
+		{"ffff", ID{}, ErrNotFound},
+		{"abc", ID{}, ErrInvalidID},
+		{"ABCD", ID{}, ErrInvalidID},
+		{"zzzz", ID{}, ErrInvalidID},
+	} {
+		for _, sess := range []string{"s", ""} {
+			got, _, err := s.Resolve(ctx, sess, c.prefix)
+			if c.err != nil {
+				if !errors.Is(err, c.err) {
+					t.Errorf("Resolve(%q, %q) err %v, want %v", sess, c.prefix, err, c.err)
+				}
+				continue
+			}
+			if err != nil || got != c.want {
+				t.Errorf("Resolve(%q, %q) = %v, %v", sess, c.prefix, got, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package tree_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ckptfs/ckptfs/pebblestore"
+	"github.com/ckptfs/ckptfs/tree"
+)
+
+// build commits edits on base and returns the new root.
+func build(t *testing.T, s *pebblestore.Store, r *tree.Reader, base pebblestore.ID, edit func(ed *tree.Editor) error) pebblestore.ID {
+	t.Helper()
+	ctx := context.Background()
+	ob := s.NewObjectBatch()
+	defer ob.Close()
+	ed, err := tree.NewEditor(r, ob, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(ed); err != nil {
+		t.Fatal(err)
+	}
+	root, _, err := ed.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, ob, nil); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// listing renders a tree as sorted "path type content" lines.
+func listing(t *testing.T, r *tree.Reader, root pebblestore.ID) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	err := r.Walk(ctx, root, func(p string, e *tree.Entry) error {
+		switch e.Type {
+		case tree.TypeFile:
+			data, err := r.ReadFile(ctx, e)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%s f %o %q\n", p, e.Mode, data)
+		case tree.TypeDir:
+			fmt.Fprintf(&b, "%s d\n", p)
+		case tree.TypeSymlink:
+			fmt.Fprintf(&b, "%s l %s\n", p, e.Target)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestEditor(t *testing.T) {
+	s := memStore(t)
+	r := tree.NewReader(s, 0)
+	ctx := context.Background()
+	root1 := build(t, s, r, pebblestore.ID{}, func(ed *tree.Editor) error {
+		return ed.SetState(ctx, map[string][]byte{"a": []byte("1"), "d/x": []byte("2"), "d/e/y": []byte("3"), "files.f.content": nil}, 0o644)
+	})
+	want1 := "a f 644 \"1\"\nd d\nd/e d\nd/e/y f 644 \"3\"\nd/x f 644 \"2\"\nfiles.f.content f 644 \"\"\n"
+	if got := listing(t, r, root1); got != want1 {
+		t.Fatalf("state:\n%s\nwant\n%s", got, want1)
+	}
+	// Same state, built again on the base: same root, nothing changed.
+	if again := build(t, s, r, root1, func(ed *tree.Editor) error {
+		return ed.SetState(ctx, map[string][]byte{"a": []byte("1"), "d/x": []byte("2"), "d/e/y": []byte("3"), "files.f.content": nil}, 0o644)
+	}); again != root1 {
+		t.Fatal("unchanged state made a new root")
+	}
+	// Delta: replace a dir by a file, a file by a dir, delete, add.
+	root2 := build(t, s, r, root1, func(ed *tree.Editor) error {
+		if err := ed.Delete(ctx, "d/e"); err != nil {
+			return err
+		}
+		if err := ed.Put(ctx, "a/inner", []byte("4"), 0o600, 0); err != nil {
+			return err
+		}
+		if err := ed.Delete(ctx, "missing/path"); err != nil {
+			return err
+		}
+		return ed.PutEntry(ctx, "d/link", tree.Entry{Type: tree.TypeSymlink, Mode: 0o777, Target: "x", Size: 1})
+	})
+	want2 := "a d\na/inner f 600 \"4\"\nd d\nd/link l x\nd/x f 644 \"2\"\nfiles.f.content f 644 \"\"\n"
+	if got := listing(t, r, root2); got != want2 {
+		t.Fatalf("delta:\n%s\nwant\n%s", got, want2)
+	}
+	// SetState with fewer keys deletes the rest.
+	root3 := build(t, s, r, root2, func(ed *tree.Editor) error {
+		return ed.SetState(ctx, map[string][]byte{"d/x": []byte("2")}, 0o644)
+	})
+	if got, want := listing(t, r, root3), "d d\nd/x f 644 \"2\"\n"; got != want {
+		t.Fatalf("shrunk state:\n%s\nwant\n%s", got, want)
+	}
+	// Diff root1 → root2 in SPEC §6 order.
+	var diff []string
+	if err := tree.Diff(ctx, r, root1, root2, func(c tree.Change) error { diff = append(diff, c.String()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(diff, "\n"), "T a\nA a/inner\nD d/e\nD d/e/y\nA d/link"; got != want {
+		t.Fatalf("diff:\n%s\nwant\n%s", got, want)
+	}
+	// Invalid paths are rejected.
+	ob := s.NewObjectBatch()
+	defer ob.Close()
+	ed, _ := tree.NewEditor(r, ob, root1)
+	for _, p := range []string{"", "/abs", "a//b", "../x", "a/./b", "a/", "nul\x00"} {
+		if err := ed.Put(ctx, p, nil, 0o644, 0); err == nil {
+			t.Errorf("Put(%q) accepted", p)
+		}
+	}
+}
+
+func TestDiffOrderIsBytewise(t *testing.T) {
+	s := memStore(t)
+	r := tree.NewReader(s, 0)
+	ctx := context.Background()
+	root := build(t, s, r, pebblestore.ID{}, func(ed *tree.Editor) error {
+		return ed.SetState(ctx, map[string][]byte{"a/x": nil, "a.b": nil, "a0": nil}, 0o644)
+	})
+	var got []string
+	tree.Diff(ctx, r, pebblestore.ID{}, root, func(c tree.Change) error { got = append(got, c.String()); return nil })
+	if strings.Join(got, ",") != "A a,A a.b,A a/x,A a0" {
+		t.Fatalf("order %v", got)
+	}
+}
