@@ -249,7 +249,7 @@ func DecodeCheckpoint(b []byte) (*Checkpoint, error) {
 	}
 	c := &Checkpoint{}
 	var last uint64
-	seenRoot := false
+	seenRoot, seenTime := false, false
 	for r.Err() == nil && r.Len() > 0 {
 		tag := r.Uvarint()
 		v := []byte(r.String())
@@ -264,12 +264,13 @@ func DecodeCheckpoint(b []byte) (*Checkpoint, error) {
 			return nil, err
 		}
 		seenRoot = seenRoot || tag == fRoot
+		seenTime = seenTime || tag == fTime
 	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: checkpoint: %v", ErrMalformed, err)
 	}
-	if !seenRoot {
-		return nil, fmt.Errorf("%w: checkpoint without root", ErrMalformed)
+	if !seenRoot || !seenTime {
+		return nil, fmt.Errorf("%w: checkpoint without root or time", ErrMalformed)
 	}
 	return c, nil
 }
@@ -300,6 +301,9 @@ func decodeField(c *Checkpoint, tag uint64, v []byte) error {
 		r.Bytes(len(v))
 	case fMeta:
 		n := r.Count(2)
+		if n == 0 {
+			return fmt.Errorf("%w: empty checkpoint meta field", ErrMalformed)
+		}
 		c.Meta = make(map[string]string, n)
 		prev := ""
 		for i := 0; i < n && r.Err() == nil; i++ {

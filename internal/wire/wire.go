@@ -47,13 +47,14 @@ func (r *Reader) fail(format string, args ...any) {
 	r.buf = nil
 }
 
-// Uvarint reads a uvarint.
+// Uvarint reads a uvarint. Overlong (non-minimal) encodings are rejected,
+// so every accepted encoding is canonical.
 func (r *Reader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(r.buf)
-	if n <= 0 {
+	if n <= 0 || n > 1 && r.buf[n-1] == 0 {
 		r.fail("bad uvarint")
 		return 0
 	}
@@ -67,7 +68,7 @@ func (r *Reader) Varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(r.buf)
-	if n <= 0 {
+	if n <= 0 || n > 1 && r.buf[n-1] == 0 {
 		r.fail("bad varint")
 		return 0
 	}
