@@ -43,7 +43,7 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 func commands() []*command {
 	return []*command{
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
-		cmdDelete(), cmdSessions(), cmdFsck(),
+		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
 	}
 }
 
