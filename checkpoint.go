@@ -190,6 +190,9 @@ func (s *Store) createOnce(ctx context.Context, o *CheckpointOptions, start time
 	if t.IsZero() {
 		t = s.now()
 	}
+	if err := ob.Prepare(); err != nil {
+		return Result{}, err
+	}
 	w := ob.Written()
 	ck := &tree.Checkpoint{
 		Root: root, Parents: parents, Session: o.Session, Branch: o.Branch,

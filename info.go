@@ -1,9 +1,12 @@
 package ckptfs
 
 import (
+	"runtime"
+
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"time"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
@@ -140,19 +143,46 @@ func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
+	type file struct {
+		path  string
+		entry *tree.Entry
+	}
+	var files []file
 	err = s.r.Walk(ctx, ck.Root, func(p string, e *tree.Entry) error {
-		if e.Type != tree.TypeFile {
-			return nil
+		if e.Type == tree.TypeFile {
+			files = append(files, file{p, e})
 		}
-		b, err := s.r.ReadFile(ctx, e)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		out[p] = b
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Decompression and hashing dominate: read files on every core.
+	contents := make([][]byte, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	const batch = 16
+	for lo := 0; lo < len(files); lo += batch {
+		hi := min(lo+batch, len(files))
+		g.Go(func() error {
+			for i := lo; i < hi; i++ {
+				b, err := s.r.ReadFile(gctx, files[i].entry)
+				if err != nil {
+					return fmt.Errorf("%s: %w", files[i].path, err)
+				}
+				contents[i] = b
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(files))
+	for i, f := range files {
+		out[f.path] = contents[i]
+	}
+	return out, nil
 }
 
 // ListOptions select checkpoints for List.

@@ -1,8 +1,13 @@
 package pebblestore
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -13,23 +18,35 @@ import (
 const flushThreshold = 32 << 20
 
 // ObjectBatch collects the new objects of one checkpoint. Put is safe for
-// concurrent use. Objects become visible when the batch is committed with
-// Store.Commit (or flushed early); until Close every id put or reused is
-// pinned against garbage collection.
+// concurrent use. Objects are checked against the store and compressed in
+// bulk — sorted, with one iterator, on every core — when the batch is
+// committed with Store.Commit or grows past flushThreshold; until Close
+// every id put or reused is pinned against garbage collection.
 type ObjectBatch struct {
 	s *Store
 
 	mu      sync.Mutex // guards the fields below
 	b       *pebble.Batch
 	seen    map[ID]struct{}
+	queued  []rawObject // put, not yet checked against the store
+	qbytes  int
 	pending []pendingObject // in b, not yet applied
 	pinned  []ID
 	written Written
 }
 
+type rawObject struct {
+	id   ID
+	kind Kind
+	data []byte
+}
+
 type pendingObject struct {
 	id   ID
 	info objInfo
+	// seq is the store's commit sequence when the object was found
+	// missing; if no batch was applied since, it is still missing.
+	seq uint64
 }
 
 // Written totals the objects a batch wrote that were new to the store.
@@ -45,38 +62,114 @@ func (s *Store) NewObjectBatch() *ObjectBatch {
 }
 
 // Put stores an object unless the store or this batch already has it and
-// returns its id.
+// returns its id. data must not be modified afterwards.
 func (ob *ObjectBatch) Put(kind Kind, data []byte) (ID, error) {
 	id := Hash(kind, data)
 	return id, ob.PutWithID(id, kind, data)
 }
 
 // PutWithID is Put for a caller that already computed id = Hash(kind, data).
+// The batch keeps data until it is written: do not modify it.
 func (ob *ObjectBatch) PutWithID(id ID, kind Kind, data []byte) error {
 	ob.mu.Lock()
+	defer ob.mu.Unlock()
 	if _, ok := ob.seen[id]; ok {
-		ob.mu.Unlock()
 		return nil
 	}
 	ob.seen[id] = struct{}{}
 	ob.pinned = append(ob.pinned, id)
-	ob.mu.Unlock()
-	ob.s.pins.pin(id) // before Has: see pinSet
-	has, err := ob.s.Has(id)
-	if err != nil || has {
-		return err
-	}
-	val := ob.s.codec.encode(kind, data)
-	info := objInfo{Kind: kind, Raw: uint64(len(data)), Stored: uint64(len(val))}
-	ob.mu.Lock()
-	defer ob.mu.Unlock()
-	ob.b.Set(objectKey(id), val, nil)
-	ob.b.Set(objIndexKey(id), info.encode(), nil)
-	ob.pending = append(ob.pending, pendingObject{id, info})
-	if ob.b.Len() >= flushThreshold {
+	ob.s.pins.pin(id) // before the existence check: see pinSet
+	ob.queued = append(ob.queued, rawObject{id, kind, data})
+	ob.qbytes += len(data)
+	if ob.qbytes+ob.b.Len() >= flushThreshold {
+		if err := ob.prepareLocked(); err != nil {
+			return err
+		}
 		return ob.flushLocked()
 	}
 	return nil
+}
+
+// prepareLocked checks the queued objects against the store with one
+// sorted iterator pass and compresses the missing ones in parallel into
+// the pebble batch.
+func (ob *ObjectBatch) prepareLocked() error {
+	q := ob.queued
+	ob.queued, ob.qbytes = nil, 0
+	if len(q) == 0 {
+		return nil
+	}
+	slices.SortFunc(q, func(a, b rawObject) int { return bytes.Compare(a.id[:], b.id[:]) })
+	seq := ob.s.seq.Load()
+	missing, err := ob.s.missing(q)
+	if err != nil {
+		return err
+	}
+	vals := make([][]byte, len(missing))
+	total := 0
+	for _, o := range missing {
+		total += len(o.data)
+	}
+	if total < 256<<10 {
+		// Too little to be worth waking other threads.
+		for i, o := range missing {
+			vals[i] = ob.s.codec.encode(o.kind, o.data)
+		}
+		return ob.addMissing(missing, vals, seq)
+	}
+	g := new(errgroup.Group)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	const per = 8
+	for lo := 0; lo < len(missing); lo += per {
+		hi := min(lo+per, len(missing))
+		g.Go(func() error {
+			for i := lo; i < hi; i++ {
+				vals[i] = ob.s.codec.encode(missing[i].kind, missing[i].data)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return ob.addMissing(missing, vals, seq)
+}
+
+// addMissing adds encoded new objects to the pebble batch.
+func (ob *ObjectBatch) addMissing(missing []rawObject, vals [][]byte, seq uint64) error {
+	for i, o := range missing {
+		info := objInfo{Kind: o.kind, Raw: uint64(len(o.data)), Stored: uint64(len(vals[i]))}
+		ob.b.Set(objectKey(o.id), vals[i], nil)
+		ob.b.Set(objIndexKey(o.id), info.encode(), nil)
+		ob.pending = append(ob.pending, pendingObject{o.id, info, seq})
+	}
+	return nil
+}
+
+// missing returns the objects of q (sorted by id) that the store lacks.
+func (s *Store) missing(q []rawObject) ([]rawObject, error) {
+	if len(q) == 1 {
+		has, err := s.Has(q[0].id)
+		if err != nil || has {
+			return nil, err
+		}
+		return q, nil
+	}
+	lo, hi := objIndexKey(q[0].id), prefixEnd(objIndexKey(q[len(q)-1].id))
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: iterate: %w", mapIOError(err))
+	}
+	out := q[:0:0]
+	key := make([]byte, 0, len(pfxObjIndex)+IDSize)
+	for _, o := range q {
+		key = append(append(key[:0], pfxObjIndex...), o.id[:]...)
+		if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
+			out = append(out, o)
+		}
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("pebblestore: iterate: %w", mapIOError(err))
+	}
+	return out, nil
 }
 
 // Reuse pins an object that the new checkpoint references without writing
@@ -102,17 +195,32 @@ func (ob *ObjectBatch) Reuse(id ID) error {
 	return nil
 }
 
-// Written returns what the batch has written so far that was new.
+// Written returns what the batch has written so far that was new (objects
+// not yet checked count as new and uncompressed: call Prepare first for
+// exact figures).
 func (ob *ObjectBatch) Written() Written {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	w := ob.written
+	for _, p := range ob.queued {
+		w.Objects++
+		w.RawBytes += uint64(len(p.data))
+		w.StoredBytes += uint64(len(p.data))
+	}
 	for _, p := range ob.pending {
 		w.Objects++
 		w.RawBytes += p.info.Raw
 		w.StoredBytes += p.info.Stored
 	}
 	return w
+}
+
+// Prepare checks the queued objects against the store and compresses the
+// new ones, so that Written is exact and Commit's critical section short.
+func (ob *ObjectBatch) Prepare() error {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return ob.prepareLocked()
 }
 
 // flushLocked writes the pending objects unsynced: a later synced commit
@@ -132,6 +240,7 @@ func (ob *ObjectBatch) flushLocked() error {
 		return fmt.Errorf("pebblestore: write objects: %w", mapIOError(err))
 	}
 	s.stats = next
+	s.seq.Add(1)
 	ob.settle()
 	ob.b.Close()
 	ob.b = s.db.NewBatch()
@@ -144,9 +253,12 @@ func (ob *ObjectBatch) flushLocked() error {
 func (ob *ObjectBatch) accountLocked() statsDelta {
 	var d statsDelta
 	kept := ob.pending[:0]
+	cur := ob.s.seq.Load()
 	for _, p := range ob.pending {
-		if has, err := ob.s.Has(p.id); err == nil && has {
-			continue // rewritten with identical bytes: harmless, not counted
+		if p.seq != cur {
+			if has, err := ob.s.Has(p.id); err == nil && has {
+				continue // rewritten with identical bytes: harmless, not counted
+			}
 		}
 		d.Objects++
 		d.RawBytes += int64(p.info.Raw)

@@ -9,10 +9,12 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/ckptfs/ckptfs/internal/wire"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -70,6 +72,9 @@ type Store struct {
 	// syncs.
 	commitMu sync.Mutex
 	stats    Stats // guarded by commitMu
+	// seq counts applied batches (incremented under commitMu), so a writer
+	// knows whether an object it found missing may have appeared since.
+	seq atomic.Uint64
 
 	fs  vfs.FS
 	dir string
@@ -137,11 +142,19 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 		Cache:              cache,
 		Lock:               lock,
 		ReadOnly:           opts.ReadOnly,
-		MemTableSize:       64 << 20,
+		// 16 MiB: large enough for 8 MiB chunks, small enough that dedup
+		// lookups in the memtable skiplist stay cheap (64 MiB measured 45 %
+		// slower on the incremental benchmark).
+		MemTableSize:       16 << 20,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{opts.Logger},
 	}
 	po.CompactionConcurrencyRange = func() (int, int) { return 1, 2 }
+	// Dedup looks up ids that are usually absent: bloom filters let a
+	// miss skip every sstable.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 	// Object values are zstd frames already; compressing blocks again
 	// costs CPU for nothing.
 	po.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })

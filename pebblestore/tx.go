@@ -63,6 +63,9 @@ func (s *Store) Commit(ctx context.Context, ob *ObjectBatch, fn func(tx *Tx) err
 	if ob != nil {
 		ob.mu.Lock()
 		defer ob.mu.Unlock()
+		if err := ob.prepareLocked(); err != nil {
+			return err
+		}
 	}
 	batch, err := s.commitLocked(ob, fn)
 	if batch == nil || err != nil {
@@ -119,6 +122,7 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 		return nil, fmt.Errorf("pebblestore: commit: %w", mapIOError(err))
 	}
 	s.stats = next
+	s.seq.Add(1)
 	if ob != nil {
 		ob.b = s.db.NewBatch()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
 	fastcdc "github.com/jotfs/fastcdc-go"
@@ -27,6 +28,10 @@ type Putter interface {
 	PutWithID(id ID, kind pebblestore.Kind, data []byte) error
 	Reuse(id ID) error
 }
+
+// headPool recycles the buffers PutReader reads a file's first
+// SingleBlobMax bytes into.
+var headPool = sync.Pool{New: func() any { b := make([]byte, SingleBlobMax); return &b }}
 
 // PutBytes stores file content held in memory and returns its chunks.
 func PutBytes(p Putter, data []byte) ([]Chunk, error) {
@@ -51,14 +56,21 @@ func putSingle(p Putter, data []byte) ([]Chunk, error) {
 // chunks. Content below SingleBlobMax is one blob; larger content is split
 // with FastCDC.
 func PutReader(p Putter, r io.Reader) ([]Chunk, error) {
-	head := make([]byte, SingleBlobMax)
+	bp := headPool.Get().(*[]byte)
+	head := *bp
 	n, err := io.ReadFull(r, head)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return putSingle(p, head[:n])
+		// The putter keeps what it is given: hand it an exact copy.
+		data := bytes.Clone(head[:n])
+		headPool.Put(bp)
+		return putSingle(p, data)
 	}
 	if err != nil {
+		headPool.Put(bp)
 		return nil, err
 	}
+	head = bytes.Clone(head)
+	headPool.Put(bp)
 	ch, err := fastcdc.NewChunker(io.MultiReader(bytes.NewReader(head), r), fastcdc.Options{
 		MinSize: chunkMin, AverageSize: chunkAvg, MaxSize: chunkMax, BufSize: 2 * chunkMax,
 	})
@@ -74,8 +86,9 @@ func PutReader(p Putter, r io.Reader) ([]Chunk, error) {
 		if err != nil {
 			return nil, err
 		}
-		id := pebblestore.Hash(pebblestore.KindBlob, c.Data)
-		if err := p.PutWithID(id, pebblestore.KindBlob, c.Data); err != nil {
+		data := bytes.Clone(c.Data) // the chunker reuses its buffer
+		id := pebblestore.Hash(pebblestore.KindBlob, data)
+		if err := p.PutWithID(id, pebblestore.KindBlob, data); err != nil {
 			return nil, err
 		}
 		chunks = append(chunks, Chunk{ID: id, Size: uint64(len(c.Data))})

@@ -254,20 +254,30 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 		out.Tree, out.Sub = d.base, t.Summary()
 		return out, nil
 	}
-	var entries []Entry
+	var base []Entry
 	if d.hasBase {
 		t, err := ed.r.Tree(ctx, d.base)
 		if err != nil {
 			return out, err
 		}
-		entries = make([]Entry, 0, len(t.Entries)+len(d.changes))
-		for _, e := range t.Entries {
-			if _, changed := d.changes[e.Name]; !changed {
-				entries = append(entries, e)
-			}
-		}
+		base = t.Entries
 	}
-	for name, c := range d.changes {
+	names := make([]string, 0, len(d.changes))
+	for name := range d.changes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	// Merge the sorted base entries with the sorted changes.
+	entries := make([]Entry, 0, len(base)+len(names))
+	i := 0
+	for _, name := range names {
+		for ; i < len(base) && base[i].Name < name; i++ {
+			entries = append(entries, base[i])
+		}
+		if i < len(base) && base[i].Name == name {
+			i++ // replaced or deleted
+		}
+		c := d.changes[name]
 		switch {
 		case c.dir != nil:
 			sub, err := ed.commitDir(ctx, c.dir)
@@ -280,7 +290,7 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 			entries = append(entries, *c.entry)
 		}
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	entries = append(entries, base[i:]...)
 	t := &Tree{Entries: entries}
 	b, err := EncodeTree(t)
 	if err != nil {

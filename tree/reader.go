@@ -17,9 +17,10 @@ type Getter interface {
 // Reader reads trees, files and checkpoints, caching decoded trees and
 // chunks in bounded LRUs. Safe for concurrent use.
 type Reader struct {
-	st     Getter
-	trees  *lru[*Tree]
-	chunks *lru[[]byte]
+	st          Getter
+	trees       *lru[*Tree]
+	chunks      *lru[[]byte]
+	checkpoints *lru[*Checkpoint]
 }
 
 // NewReader returns a Reader with caches of the given total size in bytes
@@ -28,13 +29,15 @@ func NewReader(st Getter, cacheBytes int) *Reader {
 	if cacheBytes <= 0 {
 		cacheBytes = 64 << 20
 	}
-	return &Reader{st: st, trees: newLRU[*Tree](cacheBytes / 4), chunks: newLRU[[]byte](cacheBytes - cacheBytes/4)}
+	return &Reader{st: st, trees: newLRU[*Tree](cacheBytes / 4), chunks: newLRU[[]byte](cacheBytes - cacheBytes/4),
+		checkpoints: newLRU[*Checkpoint](4 << 20)}
 }
 
 // ClearCache drops every cached object.
 func (r *Reader) ClearCache() {
 	r.trees.clear()
 	r.chunks.clear()
+	r.checkpoints.clear()
 }
 
 func (r *Reader) object(ctx context.Context, id ID, want pebblestore.Kind) ([]byte, error) {
@@ -65,8 +68,12 @@ func (r *Reader) Tree(ctx context.Context, id ID) (*Tree, error) {
 	return t, nil
 }
 
-// Checkpoint returns the decoded checkpoint object id.
+// Checkpoint returns the decoded checkpoint object id. The result is
+// shared: do not modify.
 func (r *Reader) Checkpoint(ctx context.Context, id ID) (*Checkpoint, error) {
+	if c, ok := r.checkpoints.get(id); ok {
+		return c, nil
+	}
 	b, err := r.object(ctx, id, pebblestore.KindCheckpoint)
 	if err != nil {
 		return nil, err
@@ -75,6 +82,7 @@ func (r *Reader) Checkpoint(ctx context.Context, id ID) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: checkpoint %s: %w", pebblestore.ErrCorrupt, id.Short(), err)
 	}
+	r.checkpoints.add(id, c, 128+len(b)*2)
 	return c, nil
 }
 
