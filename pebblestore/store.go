@@ -138,10 +138,10 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 	cache := pebble.NewCache(cacheSize)
 	defer cache.Unref()
 	po := &pebble.Options{
-		FS:                 fs,
-		Cache:              cache,
-		Lock:               lock,
-		ReadOnly:           opts.ReadOnly,
+		FS:       fs,
+		Cache:    cache,
+		Lock:     lock,
+		ReadOnly: opts.ReadOnly,
 		// 16 MiB: large enough for 8 MiB chunks, small enough that dedup
 		// lookups in the memtable skiplist stay cheap (64 MiB measured 45 %
 		// slower on the incremental benchmark).

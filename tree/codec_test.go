@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/ckptfs/ckptfs/pebblestore"
 	"github.com/ckptfs/ckptfs/tree"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 func memStore(t testing.TB) *pebblestore.Store {
