@@ -25,7 +25,7 @@ func (s *Store) Search(ctx context.Context, text string, o SearchOptions) ([]Sum
 			return nil, err
 		}
 	}
-	sr := &searcher{s: s, needle: []byte(text), trees: map[ID]bool{}, chunks: map[ID]bool{}}
+	sr := &searcher{s: s, needle: []byte(text), trees: make(map[ID]bool, 1024), chunks: make(map[ID]bool, 1024)}
 	var out []Summary
 	err := s.st.List(ctx, pebblestore.ListOptions{Session: o.Session}, func(rec pebblestore.CheckpointRecord) error {
 		hit, err := sr.checkpoint(ctx, rec)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckptfs/ckptfs/internal/wire"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -212,7 +213,8 @@ type ListOptions struct {
 }
 
 // List calls fn for each selected checkpoint, newest first. It reads only
-// index entries and catalog records, never objects.
+// the index entries, which carry a copy of each checkpoint's record (one
+// bounded prefix scan, no lookups), never objects.
 func (s *Store) List(ctx context.Context, o ListOptions, fn func(CheckpointRecord) error) error {
 	var prefix []byte
 	// sessFromValue: the value of the index key names the session.
@@ -237,9 +239,14 @@ func (s *Store) List(ctx context.Context, o ListOptions, fn func(CheckpointRecor
 		id := idFromKeyTail(k)
 		session := o.Session
 		if sessFromValue {
-			session = string(v)
+			rd := wire.NewReader(v)
+			session = rd.String()
+			if rd.Err() != nil {
+				return fmt.Errorf("%w: index entry of %s", ErrCorrupt, id.Short())
+			}
+			v = v[len(v)-rd.Len():]
 		}
-		rec, err := s.Record(session, id)
+		rec, err := decodeRecord(session, id, v)
 		if err != nil {
 			return err
 		}
@@ -335,18 +342,26 @@ func (tx *Tx) AddCheckpoint(rec CheckpointRecord) error {
 		return err
 	}
 	rec.Tags = normTags(rec.Tags)
-	tx.set(checkpointKey(rec.Session, rec.ID), rec.encode())
-	tx.set(sessTimeKey(rec.Session, rec.Time, rec.ID), nil)
-	tx.set(timeKey(rec.Time, rec.ID), []byte(rec.Session))
+	tx.writeRecord(rec)
 	tx.set(idIndexKey(rec.ID), []byte(rec.Session))
-	tx.set(branchLogKey(rec.Session, rec.Branch, rec.Time, rec.ID), nil)
-	for _, t := range rec.Tags {
-		tx.set(tagKey(rec.Session, t, rec.Time, rec.ID), nil)
-		tx.set(tagAllKey(t, rec.Time, rec.ID), []byte(rec.Session))
-	}
 	tx.delta.Checkpoints++
 	tx.delta.LogicalBytes += int64(rec.Bytes)
 	return nil
+}
+
+// writeRecord writes a checkpoint's record and every listing index entry,
+// each carrying a copy of the record (T/ and G/ prefixed by the session).
+func (tx *Tx) writeRecord(rec CheckpointRecord) {
+	enc := rec.encode()
+	withSession := append(wire.AppendString(nil, rec.Session), enc...)
+	tx.set(checkpointKey(rec.Session, rec.ID), enc)
+	tx.set(sessTimeKey(rec.Session, rec.Time, rec.ID), enc)
+	tx.set(timeKey(rec.Time, rec.ID), withSession)
+	tx.set(branchLogKey(rec.Session, rec.Branch, rec.Time, rec.ID), enc)
+	for _, t := range rec.Tags {
+		tx.set(tagKey(rec.Session, t, rec.Time, rec.ID), enc)
+		tx.set(tagAllKey(t, rec.Time, rec.ID), withSession)
+	}
 }
 
 // SetTags replaces the tags of a checkpoint.
@@ -356,11 +371,7 @@ func (tx *Tx) SetTags(rec CheckpointRecord, tags []string) {
 		tx.del(tagAllKey(t, rec.Time, rec.ID))
 	}
 	rec.Tags = normTags(tags)
-	for _, t := range rec.Tags {
-		tx.set(tagKey(rec.Session, t, rec.Time, rec.ID), nil)
-		tx.set(tagAllKey(t, rec.Time, rec.ID), []byte(rec.Session))
-	}
-	tx.set(checkpointKey(rec.Session, rec.ID), rec.encode())
+	tx.writeRecord(rec)
 }
 
 // RemoveCheckpoint deletes a checkpoint's record and index entries. The

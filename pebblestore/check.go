@@ -1,8 +1,11 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+
+	"github.com/ckptfs/ckptfs/internal/wire"
 )
 
 // ObjectCheck is the result of CheckObjects.
@@ -95,15 +98,21 @@ func (s *Store) CheckCatalog(ctx context.Context) ([]CheckpointRecord, []string,
 			}
 			recs = append(recs, rec)
 			byID[id] = si.Name
-			for _, key := range [][]byte{sessTimeKey(si.Name, rec.Time, id), timeKey(rec.Time, id),
-				idIndexKey(id), branchLogKey(si.Name, rec.Branch, rec.Time, id)} {
-				if _, err := s.getValue(key); err != nil {
-					fault("checkpoint %s: index entry %q missing", id, key[:2])
-				}
+			withSession := append(wire.AppendString(nil, si.Name), v...)
+			want := map[string][]byte{
+				string(sessTimeKey(si.Name, rec.Time, id)):              v,
+				string(timeKey(rec.Time, id)):                           withSession,
+				string(idIndexKey(id)):                                  []byte(si.Name),
+				string(branchLogKey(si.Name, rec.Branch, rec.Time, id)): v,
 			}
 			for _, t := range rec.Tags {
-				if _, err := s.getValue(tagKey(si.Name, t, rec.Time, id)); err != nil {
-					fault("checkpoint %s: tag %q index entry missing", id, t)
+				want[string(tagKey(si.Name, t, rec.Time, id))] = v
+				want[string(tagAllKey(t, rec.Time, id))] = withSession
+			}
+			for key, val := range want {
+				got, err := s.getValue([]byte(key))
+				if err != nil || !bytes.Equal(got, val) {
+					fault("checkpoint %s: index entry %q missing or stale", id, key[:2])
 				}
 			}
 			return nil
@@ -134,7 +143,8 @@ func (s *Store) CheckCatalog(ctx context.Context) ([]CheckpointRecord, []string,
 	}
 	err = s.scan(ctx, []byte(pfxTime), func(k, v []byte) error {
 		id := idFromKeyTail(k)
-		if byID[id] != string(v) {
+		rd := wire.NewReader(v)
+		if byID[id] != rd.String() {
 			fault("time index: dangling entry for %s", id)
 		}
 		return nil
