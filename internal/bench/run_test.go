@@ -47,6 +47,10 @@ var expected = []expectedRow{
 	{"branch/shallow", "per_s", 0, 0},
 	{"branch/deep", "per_s", 0, 0},
 	{"branch/wide", "per_s", 100, 2000},
+	{"merge/no_conflicts", "per_s", 10, 500},
+	{"merge/few_conflicts", "per_s", 0, 0},
+	{"merge/many_conflicts", "per_s", 0, 0},
+	{"merge/heavy_conflicts", "ms", 1000, 5},
 }
 
 func quick(t *testing.T, only ...string) Options {

@@ -84,4 +84,10 @@ var workloads = []workload{
 		{name: "branch/deep", unit: unitPerS, n: 5, m: 20},
 		{name: "branch/wide", unit: unitPerS, n: 50, m: 2, seedBar: 100, goal: 2000},
 	}},
+	{"merge", runMerge, []rowSpec{
+		{name: "merge/no_conflicts", unit: unitPerS, n: 0, seedBar: 10, goal: 500},
+		{name: "merge/few_conflicts", unit: unitPerS, n: 10},
+		{name: "merge/many_conflicts", unit: unitPerS, n: 50},
+		{name: "merge/heavy_conflicts", unit: unitMS, n: 100, seedBar: 1000, goal: 5},
+	}},
 }
