@@ -44,7 +44,6 @@ func commands() []*command {
 	return []*command{
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
 		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
-		cmdMerge(),
 	}
 }
 
