@@ -151,6 +151,11 @@ func (s *Store) create(ctx context.Context, o CheckpointOptions, build builder) 
 	if err := s.validateCheckpointOptions(&o); err != nil {
 		return Result{}, err
 	}
+	// Checkpoints on one branch are built one at a time: each builds on
+	// the previous head, so running them in parallel would only make all
+	// but one rebuild. The head's compare-and-swap still guards against
+	// other changes (merge, delete, another process's branch ops).
+	defer s.branchLocks.lock(o.Session + "\x00" + o.Branch)()
 	for attempt := 0; ; attempt++ {
 		res, err := s.createOnce(ctx, &o, start, build)
 		if !errors.Is(err, ErrConflict) || attempt+1 >= maxAttempts {

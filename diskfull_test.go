@@ -36,14 +36,14 @@ func TestDiskFullTmpfs(t *testing.T) {
 		t.Fatalf("small checkpoint on a 100 MiB disk: %v", err)
 	}
 	big := map[string][]byte{}
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 40; i++ {
 		b := make([]byte, 1<<20)
 		rand.Read(b)
 		big["f"+strconv.Itoa(i)] = b
 	}
 	_, err = s.CheckpointState(ctx, big, ckptfs.CheckpointOptions{Session: "s"})
 	if !errors.Is(err, ckptfs.ErrNoSpace) {
-		t.Fatalf("30 MiB checkpoint on a full disk: %v", err)
+		t.Fatalf("40 MiB checkpoint on a full disk: %v", err)
 	}
 	if h, _ := s.Head("s", "main"); h != ok.ID {
 		t.Fatal("the failed checkpoint moved the branch")

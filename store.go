@@ -6,11 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/ckptfs/ckptfs/pebblestore"
 	"github.com/ckptfs/ckptfs/tree"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ID is a checkpoint or object id.
@@ -45,6 +46,11 @@ type Store struct {
 	now func() time.Time
 	log *slog.Logger
 	ev  events
+
+	branchLocks keyedLocks // one checkpoint build per branch at a time
+
+	gcMu   sync.Mutex // serialises GC runs
+	gcHook func()     // tests: runs between a GC's plan and its execution
 }
 
 // DefaultDir returns the store directory used when none is given:

@@ -1,8 +1,9 @@
 // Package gc implements garbage collection for ckptfs. It holds the
-// retention policy, which decides which checkpoints to keep, and will also
-// hold the collection proper (mark and sweep: mark the objects reachable from
-// the kept checkpoints and branch heads, sweep the rest), which is added
-// separately.
+// retention policy, which decides which checkpoints to keep (policy.go),
+// and the collection proper (collect*.go): a Collector marks every object
+// the kept checkpoints reach, then sweeps the rest inside Store.Update,
+// keeping the closure of every id pinned by a checkpoint being written.
+// docs/GC.md explains the algorithm and its costs.
 //
 // # Retention policy
 //

@@ -33,6 +33,13 @@ type ObjectBatch struct {
 	pending []pendingObject // in b, not yet applied
 	pinned  []ID
 	written Written
+	// present are the ids the checkpoint relies on without writing them
+	// (found stored, or reused); delSeq is the store's deletion sequence
+	// before the first of those checks. If objects were deleted since,
+	// Commit re-checks them: see Store.Commit.
+	present   []ID
+	delSeq    uint64
+	delSeqSet bool
 }
 
 type rawObject struct {
@@ -101,10 +108,12 @@ func (ob *ObjectBatch) prepareLocked() error {
 	}
 	slices.SortFunc(q, func(a, b rawObject) int { return bytes.Compare(a.id[:], b.id[:]) })
 	seq := ob.s.seq.Load()
+	ob.noteCheckLocked()
 	missing, err := ob.s.missing(q)
 	if err != nil {
 		return err
 	}
+	ob.notePresentLocked(q, missing)
 	vals := make([][]byte, len(missing))
 	total := 0
 	for _, o := range missing {
@@ -140,6 +149,47 @@ func (ob *ObjectBatch) addMissing(missing []rawObject, vals [][]byte, seq uint64
 		ob.b.Set(objectKey(o.id), vals[i], nil)
 		ob.b.Set(objIndexKey(o.id), info.encode(), nil)
 		ob.pending = append(ob.pending, pendingObject{o.id, info, seq})
+	}
+	return nil
+}
+
+// noteCheckLocked records the deletion sequence before an existence check.
+func (ob *ObjectBatch) noteCheckLocked() {
+	if !ob.delSeqSet {
+		ob.delSeq, ob.delSeqSet = ob.s.delSeq.Load(), true
+	}
+}
+
+// notePresentLocked records the objects of q (sorted) that are not in
+// missing (a sorted subsequence of q): the batch relies on them.
+func (ob *ObjectBatch) notePresentLocked(q, missing []rawObject) {
+	j := 0
+	for _, o := range q {
+		if j < len(missing) && missing[j].id == o.id {
+			j++
+			continue
+		}
+		ob.present = append(ob.present, o.id)
+	}
+}
+
+// recheckLocked fails with ErrRefConflict when an object the batch relies
+// on was deleted (by gc) after the batch found it: a writer could otherwise
+// pin an id after gc looked at the pins, see the object still there, and
+// commit a reference to it just after gc's deletion lands. Called under
+// commitMu; costs nothing unless a deletion happened meanwhile.
+func (ob *ObjectBatch) recheckLocked() error {
+	if len(ob.present) == 0 || ob.delSeq == ob.s.delSeq.Load() {
+		return nil
+	}
+	for _, id := range ob.present {
+		has, err := ob.s.Has(id)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return fmt.Errorf("%w: object %s was collected while the checkpoint was being made", ErrRefConflict, id.Short())
+		}
 	}
 	return nil
 }
@@ -183,8 +233,10 @@ func (ob *ObjectBatch) Reuse(id ID) error {
 	}
 	ob.seen[id] = struct{}{}
 	ob.pinned = append(ob.pinned, id)
-	ob.mu.Unlock()
 	ob.s.pins.pin(id)
+	ob.noteCheckLocked()
+	ob.present = append(ob.present, id)
+	ob.mu.Unlock()
 	has, err := ob.s.Has(id)
 	if err != nil {
 		return err
@@ -233,7 +285,7 @@ func (ob *ObjectBatch) flushLocked() error {
 	next := s.stats
 	d.apply(&next)
 	ob.b.Set(keyStats, next.encode(), nil)
-	if err := s.checkSpace(ob.b.Len()); err != nil {
+	if err := s.checkSpace(ob.b.Len(), true); err != nil {
 		return err
 	}
 	if err := s.db.Apply(ob.b, pebble.NoSync); err != nil {

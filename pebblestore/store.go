@@ -49,7 +49,7 @@ type Options struct {
 	// is not possible: Pebble's lock is exclusive).
 	ReadOnly bool
 	// ReserveBytes is the free space a commit leaves on the store's
-	// filesystem (default 64 MiB: one memtable flush). A commit that would
+	// filesystem (default 32 MiB: two memtable flushes). A commit that would
 	// eat into it fails with ErrNoSpace before anything is written:
 	// Pebble treats a failed WAL write as fatal, so a full disk must be
 	// caught before the write.
@@ -75,6 +75,8 @@ type Store struct {
 	// seq counts applied batches (incremented under commitMu), so a writer
 	// knows whether an object it found missing may have appeared since.
 	seq atomic.Uint64
+	// delSeq counts applied batches that deleted objects (gc).
+	delSeq atomic.Uint64
 
 	fs  vfs.FS
 	dir string
@@ -85,13 +87,16 @@ type Store struct {
 // checkSpace fails with ErrNoSpace when writing n more bytes would leave
 // less than the reserve free. Filesystems that cannot report usage (the
 // in-memory one) are not checked.
-func (s *Store) checkSpace(n int) error {
+func (s *Store) checkSpace(n int, reserve bool) error {
 	du, err := s.fs.GetDiskUsage(s.dir)
 	if err != nil {
 		return nil
 	}
 	// The WAL and a later flush each write the bytes once.
-	need := 2*uint64(n) + uint64(s.opts.ReserveBytes)
+	need := 2 * uint64(n)
+	if reserve {
+		need += uint64(s.opts.ReserveBytes)
+	}
 	if du.AvailBytes < need {
 		return fmt.Errorf("%w: %d bytes free in %s, a commit of %d bytes needs %d (with the %d-byte reserve)",
 			ErrNoSpace, du.AvailBytes, s.dir, n, need, s.opts.ReserveBytes)
@@ -169,7 +174,7 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 	}
 	s := &Store{db: db, lock: lock, codec: c, opts: opts, wo: pebble.Sync, fs: fs, dir: dir}
 	if s.opts.ReserveBytes <= 0 {
-		s.opts.ReserveBytes = 64 << 20
+		s.opts.ReserveBytes = 32 << 20
 	}
 	s.pins.init()
 	if opts.Durability == Relaxed {

@@ -267,3 +267,68 @@ func TestResolvePrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectedWhileBuilding: a writer that found an object stored (and so
+// did not write it) must not commit a reference to it if a collector
+// deleted it meanwhile: the commit fails with ErrRefConflict and the
+// writer rebuilds.
+func TestCollectedWhileBuilding(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	shared := []byte("content both the old and the new checkpoint use")
+	id := putObjects(t, s, KindBlob, shared)[0]
+
+	for _, reuse := range []bool{false, true} {
+		ob := s.NewObjectBatch()
+		var err error
+		if reuse {
+			err = ob.Reuse(id)
+		} else {
+			_, err = ob.Put(KindBlob, shared)
+			if err == nil {
+				err = ob.Prepare() // finds it stored: not written
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A collector that did not see the pin deletes the object.
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteObject(id) }); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Commit(ctx, ob, func(tx *Tx) error { return nil })
+		ob.Close()
+		if !errors.Is(err, ErrRefConflict) {
+			t.Fatalf("reuse=%v: commit after the object was collected: %v", reuse, err)
+		}
+		// The rebuild writes the object again.
+		putObjects(t, s, KindBlob, shared)
+		if has, _ := s.Has(id); !has {
+			t.Fatal("rebuild did not restore the object")
+		}
+	}
+}
+
+func TestDeletesWorkOnAFullDisk(t *testing.T) {
+	ffs := &fullFS{FS: vfs.NewMem(), avail: 1 << 40}
+	s, err := Open("/st", Options{FS: ffs, ReserveBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	id := putObjects(t, s, KindBlob, []byte("garbage to collect"))[0]
+	ffs.avail = 1 << 20 // far below the reserve
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateSession("s", timeZero) }); err != nil {
+		t.Fatalf("a tiny catalog change on a full disk: %v", err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteObject(id) }); err != nil {
+		t.Fatalf("deleting on a full disk: %v", err)
+	}
+	ob := s.NewObjectBatch()
+	defer ob.Close()
+	ob.Put(KindBlob, []byte("new data"))
+	if err := s.Commit(ctx, ob, nil); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("adding on a full disk: %v", err)
+	}
+}

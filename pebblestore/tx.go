@@ -11,9 +11,10 @@ import (
 // Tx is a read-write transaction over the catalog, run by Commit or Update
 // while no other transaction runs. Reads see the transaction's own writes.
 type Tx struct {
-	s     *Store
-	b     *pebble.Batch // indexed
-	delta statsDelta
+	s       *Store
+	b       *pebble.Batch // indexed
+	delta   statsDelta
+	deletes bool // the transaction deletes objects
 }
 
 type statsDelta struct {
@@ -100,6 +101,9 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 	}
 	out := tx.b
 	if ob != nil {
+		if err := ob.recheckLocked(); err != nil {
+			return nil, err
+		}
 		tx.delta.add(ob.accountLocked())
 		if err := ob.b.Apply(tx.b, nil); err != nil {
 			return nil, fmt.Errorf("pebblestore: build batch: %w", err)
@@ -109,7 +113,10 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 	next := s.stats
 	tx.delta.apply(&next)
 	out.Set(keyStats, next.encode(), nil)
-	if err := s.checkSpace(out.Len()); err != nil {
+	// Only a commit that adds to the store must leave the reserve free:
+	// deleting (gc, delete) must work on a full disk.
+	grows := tx.delta.Objects > 0 || tx.delta.Checkpoints > 0
+	if err := s.checkSpace(out.Len(), grows); err != nil {
 		return nil, err
 	}
 	var err error
@@ -123,6 +130,9 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 	}
 	s.stats = next
 	s.seq.Add(1)
+	if tx.deletes {
+		s.delSeq.Add(1)
+	}
 	if ob != nil {
 		ob.b = s.db.NewBatch()
 	}
@@ -174,6 +184,7 @@ func (tx *Tx) DeleteObject(id ID) error {
 	}
 	tx.del(objectKey(id))
 	tx.del(objIndexKey(id))
+	tx.deletes = true
 	tx.delta.Objects--
 	tx.delta.RawBytes -= int64(info.Raw)
 	tx.delta.StoredBytes -= int64(info.Stored)

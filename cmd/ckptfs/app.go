@@ -44,6 +44,7 @@ func commands() []*command {
 	return []*command{
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
 		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
+		cmdGC(),
 	}
 }
 

@@ -51,6 +51,9 @@ var expected = []expectedRow{
 	{"merge/few_conflicts", "per_s", 0, 0},
 	{"merge/many_conflicts", "per_s", 0, 0},
 	{"merge/heavy_conflicts", "ms", 1000, 5},
+	{"gc/aggressive", "per_s", 100, 50000},
+	{"gc/normal", "per_s", 0, 0},
+	{"gc/conservative", "per_s", 0, 0},
 }
 
 func quick(t *testing.T, only ...string) Options {

@@ -90,4 +90,5 @@ var workloads = []workload{
 		{name: "merge/many_conflicts", unit: unitPerS, n: 50},
 		{name: "merge/heavy_conflicts", unit: unitMS, n: 100, seedBar: 1000, goal: 5},
 	}},
+	{"gc", runGC, []rowSpec{{name: "gc/aggressive", unit: unitPerS, n: 7, seedBar: 100, goal: 50000}, {name: "gc/normal", unit: unitPerS, n: 30}, {name: "gc/conservative", unit: unitPerS, n: 60}}},
 }
