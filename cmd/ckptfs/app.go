@@ -45,6 +45,7 @@ func commands() []*command {
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
 		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
 		cmdGC(),
+		cmdMount(),
 	}
 }
 
