@@ -7,7 +7,6 @@ import (
 	iofs "io/fs"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ckptfs/ckptfs"
@@ -72,23 +71,23 @@ func (r *Request) CheckPath(key, path string, access uint32) (string, error) {
 // Unchanged formats the result of a checkpoint that created nothing.
 func Unchanged(id ckptfs.ID) string { return "unchanged " + id.String() }
 
-// builtinSessionVerbs are the verbs of sessions/S/ctl that this package
-// implements. merge and restore are added through Options.SessionVerbs.
-func builtinSessionVerbs() map[string]Handler {
+// sessionVerbs are the verbs of sessions/S/ctl.
+func sessionVerbs() map[string]Handler {
 	return map[string]Handler{
 		"checkpoint": cmdCheckpoint,
 		"branch":     cmdBranch,
 		"tag":        cmdTag,
 		"untag":      cmdUntag,
 		"delete":     cmdDelete,
+		"merge":      cmdMerge,
 	}
 }
 
-// builtinRootVerbs are the verbs of the root ctl; gc is added through
-// Options.RootVerbs.
-func builtinRootVerbs() map[string]Handler {
+// rootVerbs are the verbs of the root ctl.
+func rootVerbs() map[string]Handler {
 	return map[string]Handler{
 		"session": cmdSession,
+		"gc":      cmdGC,
 	}
 }
 
@@ -150,14 +149,8 @@ func cmdCheckpoint(ctx context.Context, r *Request) (string, error) {
 	if r.caller != nil {
 		o.Import.Exclude = credsOf(r.caller).excluder(from)
 	}
-	if !o.NoParent && o.Parent.IsZero() {
-		branch := o.Branch
-		if branch == "" {
-			branch = ckptfs.DefaultBranch
-		}
-		unlock := r.fsys.branchLocks.lock(r.Session + "\x00" + branch)
-		defer unlock()
-	}
+	// The store builds one checkpoint per branch at a time, so concurrent
+	// writers queue instead of racing for the head.
 	res, err := r.Store.CheckpointDir(ctx, from, o)
 	if err != nil {
 		return "", err
@@ -225,40 +218,6 @@ func cmdSession(ctx context.Context, r *Request) (string, error) {
 		return "", err
 	}
 	return "ok " + name, nil
-}
-
-// keyedMutex is a set of mutexes by key, dropped when unused.
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyedEntry{}
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.m[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		if e.refs--; e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
 }
 
 func isNotExist(err error) bool { return errors.Is(err, iofs.ErrNotExist) }

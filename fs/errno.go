@@ -39,6 +39,8 @@ func toErrno(log *slog.Logger, err error) syscall.Errno {
 		return syscall.ENOTEMPTY
 	case errors.Is(err, ckptfs.ErrNoSpace):
 		return syscall.ENOSPC
+	case errors.Is(err, ckptfs.ErrMergeConflict):
+		return syscall.EBUSY
 	case errors.Is(err, ckptfs.ErrConflict):
 		// The branch head kept moving while the command ran.
 		return syscall.EAGAIN

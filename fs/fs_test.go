@@ -164,7 +164,10 @@ func TestControlErrors(t *testing.T) {
 	}{
 		{"ctl", "session s", syscall.EEXIST, "error: "},
 		{"ctl", "session 'a b'", syscall.EINVAL, "error: invalid name"},
-		{"ctl", "gc", syscall.EINVAL, "error: gc is not supported yet"},
+		{"ctl", "gc keep-last=x", syscall.EINVAL, "error: "},
+		{"ctl", "gc keep-within=3x", syscall.EINVAL, "error: "},
+		{"ctl", "gc session=nobody", syscall.ENOENT, "error: "},
+		{"ctl", "gc dry-run=maybe", syscall.EINVAL, "error: "},
 		{"ctl", "checkpoint from=/", syscall.EINVAL, `error: unknown verb "checkpoint"`},
 		{"sessions/s/ctl", "bogus x", syscall.EINVAL, `error: unknown verb "bogus"`},
 		{"sessions/s/ctl", "checkpoint from=" + src + " colour=red", syscall.EINVAL, `error: unknown key "colour"`},
@@ -187,7 +190,9 @@ func TestControlErrors(t *testing.T) {
 		{"sessions/s/ctl", "tag ffff t", syscall.ENOENT, "error: no checkpoint ffff"},
 		{"sessions/s/ctl", "tag " + id[:8] + " 'a b'", syscall.EINVAL, "error: invalid name"},
 		{"sessions/s/ctl", "delete " + id[:8] + " ffff", syscall.ENOENT, "error: "},
-		{"sessions/s/ctl", "merge main", syscall.EINVAL, "error: merge is not supported yet"},
+		{"sessions/s/ctl", "merge nothing", syscall.ENOENT, "error: "},
+		{"sessions/s/ctl", "merge main strategy=best", syscall.EINVAL, "error: "},
+		{"sessions/s/ctl", "merge main into=nobranch", syscall.ENOENT, "error: "},
 		{"sessions/s/ctl", "checkpoint from=/a\x00b", syscall.EINVAL, "error: NUL byte"},
 		{"sessions/s/ctl", "tag abc t", syscall.EINVAL, "error: invalid id"},
 	}
@@ -408,5 +413,44 @@ func TestAllowOtherAccess(t *testing.T) {
 	id = strings.TrimPrefix(res, "ok ")
 	if got := tf.names("sessions/s/checkpoints/" + id[:12]); len(got) != 4 {
 		t.Fatalf("root's checkpoint has %v", got)
+	}
+}
+
+// TestControlMergeAndGC drives merge and gc through the control files:
+// a conflicting merge under strategy=fail is EBUSY and creates nothing,
+// recursive records the conflicts, gc answers with its counts.
+func TestControlMergeAndGC(t *testing.T) {
+	tf := newTestFS(t, Options{})
+	tf.ctl("ctl", "session s")
+	base := writeTree(t, map[string]string{"f": "a\nb\nc\n"})
+	if res, errno := tf.ctl("sessions/s/ctl", "checkpoint from="+base); errno != 0 {
+		t.Fatal(res)
+	}
+	if res, errno := tf.ctl("sessions/s/ctl", "branch other"); errno != 0 {
+		t.Fatal(res)
+	}
+	ours := writeTree(t, map[string]string{"f": "a\nOURS\nc\n"})
+	theirs := writeTree(t, map[string]string{"f": "a\nTHEIRS\nc\n"})
+	tf.ctl("sessions/s/ctl", "checkpoint from="+ours)
+	tf.ctl("sessions/s/ctl", "checkpoint from="+theirs+" branch=other")
+	res, errno := tf.ctl("sessions/s/ctl", "merge other")
+	if errno != syscall.EBUSY || res != "error: conflict: 1 paths: f" {
+		t.Fatalf("conflicting merge: %q %v", res, errno)
+	}
+	res, errno = tf.ctl("sessions/s/ctl", "merge other strategy=recursive message='merged by ctl'")
+	if errno != 0 || !strings.HasPrefix(res, "ok ") || !strings.HasSuffix(res, " conflicts=1") {
+		t.Fatalf("recursive merge: %q %v", res, errno)
+	}
+	res, errno = tf.ctl("sessions/s/ctl", "merge other")
+	if errno != 0 || !strings.HasSuffix(res, "conflicts=0 up-to-date") {
+		t.Fatalf("merge again: %q %v", res, errno)
+	}
+	res, errno = tf.ctl("ctl", "gc keep-last=1 dry-run=yes")
+	if errno != 0 || !strings.HasPrefix(res, "ok deleted=") {
+		t.Fatalf("gc dry run: %q %v", res, errno)
+	}
+	res, errno = tf.ctl("ctl", "gc keep-within=1h session=s")
+	if errno != 0 || !strings.HasPrefix(res, "ok deleted=0 kept=4 ") {
+		t.Fatalf("gc: %q %v", res, errno)
 	}
 }

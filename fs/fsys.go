@@ -26,11 +26,6 @@ type Options struct {
 	Debug bool
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
-	// SessionVerbs and RootVerbs add control-file verbs (merge, restore,
-	// gc) to the built-in ones of sessions/S/ctl and of the root ctl. A
-	// verb must be part of the control-file grammar (package ctlparse).
-	SessionVerbs map[string]Handler
-	RootVerbs    map[string]Handler
 	// NotifyWait bounds how long a control command waits, after it
 	// changed the store, for the kernel's caches to be invalidated
 	// (default 2s). See docs/MOUNT.md "Caching".
@@ -54,10 +49,6 @@ type fsys struct {
 	// prefetching bounds background chunk loads.
 	prefetching chan struct{}
 	results     lastResults
-	// branchLocks serialises checkpoint commands that advance the same
-	// branch, so concurrent writers queue instead of racing for the
-	// head (a lost race re-imports the whole directory).
-	branchLocks keyedMutex
 
 	sessionGrammar, rootGrammar ctlparse.Grammar
 	sessionVerbs, rootVerbs     map[string]Handler
@@ -80,14 +71,8 @@ func newFsys(st *ckptfs.Store, o Options) *fsys {
 	f.cats.st = st
 	f.notify.init(log, f.invalidate)
 	f.sessionGrammar, f.rootGrammar = ctlparse.SessionGrammar(), ctlparse.RootGrammar()
-	f.sessionVerbs = builtinSessionVerbs()
-	f.rootVerbs = builtinRootVerbs()
-	for v, h := range o.SessionVerbs {
-		f.sessionVerbs[v] = h
-	}
-	for v, h := range o.RootVerbs {
-		f.rootVerbs[v] = h
-	}
+	f.sessionVerbs = sessionVerbs()
+	f.rootVerbs = rootVerbs()
 	f.root = &rootNode{}
 	f.root.fsys = f
 	f.root.id = ident{ino: 1}

@@ -80,9 +80,8 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 		l.Close()
 		<-ctlDone
 	}
-	sessionVerbs, rootVerbs := mountVerbs()
 	srv, err := fusefs.Mount(mnt, store, fusefs.Options{StoreDir: dir, AllowOther: o.allowOther,
-		Debug: o.debug, Logger: log, SessionVerbs: sessionVerbs, RootVerbs: rootVerbs})
+		Debug: o.debug, Logger: log})
 	if err != nil {
 		stopControl()
 		return err
@@ -104,14 +103,4 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 		srv.Close()
 		return nil
 	}
-}
-
-// mountVerbs returns the control-file verbs implemented outside package
-// fusefs, one entry each: "merge" and "restore" for sessions/S/ctl, "gc"
-// for the root ctl. A fusefs.Handler gets the parsed command and the
-// session; it returns the result line ("ok …") or an error (wrap
-// syscall.EBUSY for a merge with conflicts under strategy=fail). Paths in
-// to= must go through Request.CheckPath(…, fusefs.WriteAccess).
-func mountVerbs() (session, root map[string]fusefs.Handler) {
-	return map[string]fusefs.Handler{}, map[string]fusefs.Handler{}
 }
