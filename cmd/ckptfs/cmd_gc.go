@@ -21,12 +21,41 @@ var gcRules = []struct{ name, help string }{
 	{"keep-weekly", "keep the newest checkpoint of each of the newest `N` ISO weeks, per session"},
 }
 
+// policyFlags are the retention flags shared by gc and mount --gc-every.
+type policyFlags struct {
+	flags      *pflag.FlagSet
+	values     []string
+	keepTagged bool
+}
+
+func (pf *policyFlags) register(fs *pflag.FlagSet) {
+	pf.flags = fs
+	pf.values = make([]string, len(gcRules))
+	for i, r := range gcRules {
+		fs.StringVar(&pf.values[i], r.name, "", r.help)
+	}
+	fs.BoolVar(&pf.keepTagged, "keep-tagged", true, "keep every tagged checkpoint")
+}
+
+// policy returns the policy the flags give (the SPEC §8 default when none).
+func (pf *policyFlags) policy() (gc.Policy, error) {
+	var p gc.Policy
+	for i, r := range gcRules {
+		if pf.flags.Changed(r.name) {
+			if err := p.Set(r.name, pf.values[i]); err != nil {
+				return p, usagef("%s", strings.TrimPrefix(err.Error(), "gc: "))
+			}
+		}
+	}
+	p.DropTagged = !pf.keepTagged
+	return p, nil
+}
+
 func cmdGC() *command {
 	var (
-		flags                   *pflag.FlagSet
-		values                  = make([]string, len(gcRules))
-		session                 string
-		keepTagged, dry, asJSON bool
+		pf          policyFlags
+		session     string
+		dry, asJSON bool
 	)
 	return &command{
 		name:  "gc",
@@ -34,11 +63,7 @@ func cmdGC() *command {
 		summary: "delete the checkpoints the retention policy drops and free the space nothing else uses; " +
 			"prints deleted=N kept=N objects-freed=N bytes-freed=N",
 		flags: func(fs *pflag.FlagSet) {
-			flags = fs
-			for i, r := range gcRules {
-				fs.StringVar(&values[i], r.name, "", r.help)
-			}
-			fs.BoolVar(&keepTagged, "keep-tagged", true, "keep every tagged checkpoint")
+			pf.register(fs)
 			fs.StringVar(&session, "session", "", "apply the policy to this session only (default: every session)")
 			fs.BoolVar(&dry, "dry-run", false, "print the plan (keep or drop, and why, per checkpoint) and change nothing")
 			fs.BoolVar(&asJSON, "json", false, "print the result (and the plan) as JSON")
@@ -47,16 +72,9 @@ func cmdGC() *command {
 			if len(args) != 0 {
 				return usagef("gc takes no arguments")
 			}
-			var p gc.Policy
-			for i, r := range gcRules {
-				if flags.Changed(r.name) {
-					if err := p.Set(r.name, values[i]); err != nil {
-						return usagef("%s", strings.TrimPrefix(err.Error(), "gc: "))
-					}
-				}
-			}
-			if !keepTagged {
-				p.DropTagged = true
+			p, err := pf.policy()
+			if err != nil {
+				return err
 			}
 			if session != "" {
 				if err := ckptfs.ValidateName("session", session); err != nil {

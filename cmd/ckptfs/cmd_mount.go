@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/ckptfs/ckptfs"
 	fusefs "github.com/ckptfs/ckptfs/fs"
@@ -17,22 +18,29 @@ const mountCacheBytes = 128 << 20
 
 type mountOptions struct {
 	allowOther, debug bool
+	gcEvery           time.Duration
+	policy            policyFlags
 }
 
 func cmdMount() *command {
 	var o mountOptions
 	return &command{
 		name:    "mount",
-		usage:   "[--allow-other] [--debug] MOUNTPOINT",
+		usage:   "[--allow-other] [--debug] [--gc-every DUR [policy flags]] MOUNTPOINT",
 		summary: "serve every checkpoint as a file system at MOUNTPOINT until SIGINT/SIGTERM",
 		local:   true, // opens the store itself and keeps it
 		flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (from=/to= paths are checked against the caller)")
 			fs.BoolVar(&o.debug, "debug", false, "log every FUSE request to stderr")
+			fs.DurationVar(&o.gcEvery, "gc-every", 0, "run gc with the policy flags below every DUR (e.g. 1h; off by default)")
+			o.policy.register(fs)
 		},
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
 				return usagef("mount takes one MOUNTPOINT")
+			}
+			if o.gcEvery < 0 {
+				return usagef("--gc-every must be positive")
 			}
 			return runMount(ctx, a, a.abs(args[0]), o)
 		},
@@ -48,6 +56,9 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 		return err
 	}
 	level := slog.LevelWarn
+	if o.gcEvery > 0 {
+		level = slog.LevelInfo // report each automatic gc
+	}
 	if o.debug {
 		level = slog.LevelDebug
 	}
@@ -87,6 +98,26 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 		return err
 	}
 	log.Debug("mounted", "store", dir, "mountpoint", mnt)
+	gcDone := make(chan struct{})
+	gcCtx, stopGC := context.WithCancel(ctx)
+	if o.gcEvery > 0 {
+		p, err := o.policy.policy()
+		if err != nil {
+			stopGC()
+			stopControl()
+			srv.Unmount()
+			return err
+		}
+		go func() {
+			defer close(gcDone)
+			store.RunAutoGC(gcCtx, o.gcEvery, ckptfs.GCOptions{Policy: p}, func(format string, args ...any) {
+				log.Info(fmt.Sprintf(format, args...))
+			})
+		}()
+	} else {
+		close(gcDone)
+	}
+	defer func() { stopGC(); <-gcDone }()
 
 	gone := make(chan struct{})
 	go func() {
