@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"time"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
@@ -32,7 +31,13 @@ type CheckpointOptions struct {
 	IfChanged bool
 	// Mode of files created from in-memory states (default 0644).
 	Mode uint32
-	// Import tunes directory checkpoints.
+	// Excludes are gitignore-like patterns of paths a directory checkpoint
+	// leaves out, after DefaultExcludes unless NoDefaultExcludes
+	// (docs/WORKDIR.md).
+	Excludes          []string
+	NoDefaultExcludes bool
+	// Import tunes directory checkpoints (Warn, Progress, Workers; the
+	// stat cache and the excluder are set by CheckpointDir).
 	Import tree.ImportOptions
 }
 
@@ -52,16 +57,6 @@ const maxAttempts = 8
 // builder produces the root tree of a new checkpoint, given an editor on
 // the parent's tree (or an empty one).
 type builder func(ctx context.Context, ed *tree.Editor, ob *pebblestore.ObjectBatch) (ID, tree.Summary, error)
-
-// CheckpointDir snapshots the directory dir (absolute path).
-func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptions) (Result, error) {
-	if !filepath.IsAbs(dir) {
-		return Result{}, fmt.Errorf("%w: %q is not an absolute path", ErrInvalidArgument, dir)
-	}
-	return s.create(ctx, o, func(ctx context.Context, _ *tree.Editor, ob *pebblestore.ObjectBatch) (ID, tree.Summary, error) {
-		return tree.ImportDir(ctx, ob, dir, o.Import)
-	})
-}
 
 // CheckpointState snapshots an in-memory state: keys are file paths
 // (slash-separated; dots are never split), values their contents.

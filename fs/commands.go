@@ -80,6 +80,7 @@ func sessionVerbs() map[string]Handler {
 		"untag":      cmdUntag,
 		"delete":     cmdDelete,
 		"merge":      cmdMerge,
+		"restore":    cmdRestore,
 	}
 }
 
@@ -97,9 +98,7 @@ func checkpointOptions(ctx context.Context, r *Request) (ckptfs.CheckpointOption
 	o := ckptfs.CheckpointOptions{Session: r.Session, Tags: c.List("tag"), Meta: c.Meta()}
 	o.Branch, _ = c.Get("branch")
 	o.Message, _ = c.Get("message")
-	if len(c.List("exclude")) > 0 {
-		return o, fmt.Errorf("%w: exclude= is not supported yet", ckptfs.ErrInvalidArgument)
-	}
+	o.Excludes = c.List("exclude")
 	if v, ok := c.Get("branch"); ok {
 		if err := ckptfs.ValidateName("branch", v); err != nil {
 			return o, err

@@ -2,6 +2,7 @@ package fusefs
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,7 +196,8 @@ func (f *fsys) execute(ctx context.Context, session, line string) (string, sysca
 	}
 	h := verbs[cmd.Verb]
 	if h == nil {
-		return "error: " + cmd.Verb + " is not supported yet", syscall.EINVAL, true
+		// The grammar and the verb tables list the same verbs.
+		return "error: unknown verb " + strconv.Quote(cmd.Verb), syscall.EINVAL, true
 	}
 	req := &Request{Store: f.st, Session: session, Cmd: cmd, fsys: f}
 	if c, ok := fuse.FromContext(ctx); ok && f.opts.AllowOther {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -177,7 +178,11 @@ func TestControlErrors(t *testing.T) {
 		{"sessions/s/ctl", "checkpoint message=x", syscall.EINVAL, "error: checkpoint needs from=PATH"},
 		{"sessions/s/ctl", "checkpoint from=/nonexistent/x", syscall.ENOENT, "error: "},
 		{"sessions/s/ctl", "checkpoint from=" + src + "/f", syscall.EINVAL, "error: "},
-		{"sessions/s/ctl", "checkpoint from=" + src + " exclude=*.o", syscall.EINVAL, "error: invalid argument: exclude= is not supported yet"},
+		{"sessions/s/ctl", "checkpoint from=" + src + " exclude=[", syscall.EINVAL, "error: "},
+		{"sessions/s/ctl", "restore " + id[:8], syscall.EINVAL, "error: restore needs to=PATH"},
+		{"sessions/s/ctl", "restore " + id[:8] + " to=rel", syscall.EINVAL, "error: "},
+		{"sessions/s/ctl", "restore ffff to=/tmp/x", syscall.ENOENT, "error: "},
+		{"sessions/s/ctl", "restore " + id[:8] + " to=/tmp/x delete=maybe", syscall.EINVAL, "error: "},
 		{"sessions/s/ctl", "checkpoint from=" + src + " time=yesterday", syscall.EINVAL, "error: "},
 		{"sessions/s/ctl", "checkpoint from=" + src + " branch=a/b", syscall.EINVAL, "error: invalid name"},
 		{"sessions/s/ctl", "checkpoint from=" + src + " parent=ffffff", syscall.ENOENT, "error: parent=ffffff"},
@@ -452,5 +457,37 @@ func TestControlMergeAndGC(t *testing.T) {
 	res, errno = tf.ctl("ctl", "gc keep-within=1h session=s")
 	if errno != 0 || !strings.HasPrefix(res, "ok deleted=0 kept=4 ") {
 		t.Fatalf("gc: %q %v", res, errno)
+	}
+}
+
+// TestControlRestoreAndExclude: exclude= leaves paths out of a checkpoint;
+// restore makes a directory equal to a checkpoint (delete=no keeps extras).
+func TestControlRestoreAndExclude(t *testing.T) {
+	tf := newTestFS(t, Options{})
+	tf.ctl("ctl", "session s")
+	src := writeTree(t, map[string]string{"keep.go": "package x\n", "build/out.o": "obj", "sub/b": "b"})
+	res, errno := tf.ctl("sessions/s/ctl", "checkpoint from="+src+" exclude=build/ exclude='*.o'")
+	if errno != 0 {
+		t.Fatal(res)
+	}
+	id := strings.TrimPrefix(res, "ok ")
+	dst := writeTree(t, map[string]string{"extra": "x", "keep.go": "old"})
+	res, errno = tf.ctl("sessions/s/ctl", "restore "+id[:10]+" to="+dst+" delete=no")
+	if errno != 0 || res != "ok written=3 removed=0 unchanged=0" {
+		t.Fatalf("restore delete=no: %q %v", res, errno)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "extra")); err != nil {
+		t.Fatal("delete=no removed a file")
+	}
+	if _, err := os.Stat(filepath.Join(dst, "build")); err == nil {
+		t.Fatal("an excluded directory was checkpointed")
+	}
+	res, errno = tf.ctl("sessions/s/ctl", "restore "+id[:10]+" to="+dst)
+	if errno != 0 || res != "ok written=0 removed=1 unchanged=2" {
+		t.Fatalf("restore: %q %v", res, errno)
+	}
+	got, _ := os.ReadFile(filepath.Join(dst, "keep.go"))
+	if string(got) != "package x\n" {
+		t.Fatalf("restored content %q", got)
 	}
 }

@@ -238,7 +238,7 @@ func TestControlErrnos(t *testing.T) {
 		{sctl, `checkpoint from="` + src, syscall.EINVAL},               // unbalanced quote
 		{sctl, "checkpoint from=relative/dir", syscall.EINVAL},          // relative path
 		{sctl, "checkpoint", syscall.EINVAL},                            // missing from=
-		{sctl, "checkpoint from=" + src + " exclude=*.o", syscall.EINVAL},
+		{sctl, "checkpoint from=" + src + " exclude=[", syscall.EINVAL}, // bad pattern
 		{sctl, "checkpoint from=" + src + " branch=bad/name", syscall.EINVAL},
 		{sctl, "checkpoint from=" + src + " time=noon", syscall.EINVAL},
 		{sctl, "checkpoint from=/does/not/exist", syscall.ENOENT},
@@ -249,7 +249,8 @@ func TestControlErrnos(t *testing.T) {
 		{m.path("ctl"), "session bad/name", syscall.EINVAL},
 		{sctl, "tag " + id[:8] + " 'two words'", syscall.EINVAL},
 		{sctl, "checkpoint from=/a\x00b", syscall.EINVAL}, // NUL byte
-		{sctl, "merge main", syscall.EINVAL},              // not wired yet
+		{sctl, "merge nosuchbranch", syscall.ENOENT},
+		{sctl, "merge main strategy=best", syscall.EINVAL},
 	}
 	for _, c := range cases {
 		res, errno := ctl(t, c.file, c.line)

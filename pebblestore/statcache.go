@@ -1,40 +1,92 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// Stat caches: one per checkpointed directory, keyed by its absolute path
-// (docs/FORMAT.md, docs/WORKDIR.md):
+// Stat caches: one per checkpointed directory, keyed by its absolute path,
+// as a header and one record per directory below it (docs/FORMAT.md,
+// docs/WORKDIR.md):
 //
-//	k/<absolute directory path> → stat cache (tree package encoding)
+//	k/<absolute directory path> \0 'h'           → header
+//	k/<absolute directory path> \0 'r' <rel dir> → record of that directory ("" = the root)
 //
-// A stat cache is a cache: it is written unsynced after the checkpoint
-// that it describes is committed, and losing it (crash) or dropping it
-// only costs the next checkpoint of that directory a full read. It refers
-// to objects through the root tree it records, which its user pins (and
-// checks) before trusting it, so a stat cache never keeps objects alive
-// and gc needs no knowledge of it.
+// A checkpoint rewrites only the records of the directories that changed,
+// so what it adds to the write-ahead log (which every later Open replays
+// and flushes) follows the size of the change; a walk reads each record
+// when it reaches that directory. The records below a directory form one
+// key range ('/' sorts them together), which a range deletion drops when
+// the directory goes.
+//
+// A stat cache is a cache: it is written unsynced after the checkpoint it
+// describes is committed; losing it (crash) or dropping it only costs the
+// next checkpoint of that directory a full read. It refers to objects
+// through the root tree in its header, which its user pins (and checks)
+// before trusting it, so a stat cache never keeps objects alive and gc
+// needs no knowledge of it.
 const pfxStatCache = "k/"
 
-func statCacheKey(dir string) []byte { return cat([]byte(pfxStatCache), []byte(dir)) }
-
-// StatCache returns the stat cache stored for directory dir, or
-// ErrNotFound.
-func (s *Store) StatCache(dir string) ([]byte, error) {
-	return s.getValue(statCacheKey(dir))
+func statCachePrefix(dir string) []byte { return cat([]byte(pfxStatCache), []byte(dir), []byte{0}) }
+func statCacheHeaderKey(dir string) []byte {
+	return cat(statCachePrefix(dir), []byte{'h'})
+}
+func statCacheRecordKey(dir, rel string) []byte {
+	return cat(statCachePrefix(dir), []byte{'r'}, []byte(rel))
 }
 
-// PutStatCache stores the stat cache of directory dir, replacing any
-// earlier one. The write is not synced.
-func (s *Store) PutStatCache(dir string, val []byte) error {
+// StatCacheHeader returns the header of directory dir's stat cache, or
+// ErrNotFound.
+func (s *Store) StatCacheHeader(dir string) ([]byte, error) {
+	v, err := s.getValue(statCacheHeaderKey(dir))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("stat cache of %s: %w", dir, ErrNotFound)
+	}
+	return v, err
+}
+
+// StatCacheRecord returns the record of directory rel ("" = dir itself)
+// in dir's stat cache, or ErrNotFound.
+func (s *Store) StatCacheRecord(dir, rel string) ([]byte, error) {
+	return s.getValue(statCacheRecordKey(dir, rel))
+}
+
+// StatCacheWrite is an update of a stat cache: a new header, records to
+// write by directory, directories whose records (and those below them)
+// go, and whether every record goes first.
+type StatCacheWrite struct {
+	Header      []byte
+	Put         map[string][]byte
+	DeleteTrees []string
+	Reset       bool
+}
+
+// UpdateStatCache applies w to directory dir's stat cache in one unsynced
+// batch.
+func (s *Store) UpdateStatCache(dir string, w StatCacheWrite) error {
 	if s.opts.ReadOnly {
 		return nil
 	}
-	if err := s.db.Set(statCacheKey(dir), val, pebble.NoSync); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if w.Reset {
+		lo := statCacheRecordKey(dir, "")
+		b.DeleteRange(lo, prefixEnd(lo), nil)
+	}
+	for _, rel := range w.DeleteTrees {
+		b.Delete(statCacheRecordKey(dir, rel), nil)
+		below := statCacheRecordKey(dir, rel+"/")
+		b.DeleteRange(below, prefixEnd(below), nil)
+	}
+	for rel, v := range w.Put {
+		b.Set(statCacheRecordKey(dir, rel), v, nil)
+	}
+	b.Set(statCacheHeaderKey(dir), w.Header, nil)
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("pebblestore: write stat cache: %w", mapIOError(err))
 	}
 	return nil
@@ -42,16 +94,20 @@ func (s *Store) PutStatCache(dir string, val []byte) error {
 
 // DeleteStatCache drops the stat cache of directory dir.
 func (s *Store) DeleteStatCache(dir string) error {
-	if err := s.db.Delete(statCacheKey(dir), pebble.NoSync); err != nil {
+	p := statCachePrefix(dir)
+	if err := s.db.DeleteRange(p, prefixEnd(p), pebble.NoSync); err != nil {
 		return fmt.Errorf("pebblestore: delete stat cache: %w", mapIOError(err))
 	}
 	return nil
 }
 
-// StatCaches calls fn with the directory and size of every stored stat
-// cache, in key order.
-func (s *Store) StatCaches(ctx context.Context, fn func(dir string, size int) error) error {
+// StatCaches calls fn with the directory of every stored stat cache.
+func (s *Store) StatCaches(ctx context.Context, fn func(dir string) error) error {
 	return s.scan(ctx, []byte(pfxStatCache), func(k, v []byte) error {
-		return fn(string(k[len(pfxStatCache):]), len(v))
+		rest := k[len(pfxStatCache):]
+		if i := bytes.IndexByte(rest, 0); i >= 0 && bytes.Equal(rest[i+1:], []byte{'h'}) {
+			return fn(string(rest[:i]))
+		}
+		return nil
 	})
 }

@@ -155,6 +155,14 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 		Logger:             quietLogger{opts.Logger},
 	}
 	po.CompactionConcurrencyRange = func() (int, int) { return 1, 2 }
+	// A store takes many small commits from short-lived CLI processes;
+	// with Pebble's default of compacting at 4 L0 files, every few
+	// commands rewrite the whole bottom level (measured: an unchanged CLI
+	// checkpoint of a 12k-file tree 130 → 72 ms with these). Bloom
+	// filters keep lookups across more L0 files cheap.
+	po.L0CompactionThreshold = 16
+	po.L0CompactionFileThreshold = 1000
+	po.L0StopWritesThreshold = 64
 	// Dedup looks up ids that are usually absent: bloom filters let a
 	// miss skip every sstable.
 	for i := range po.Levels {

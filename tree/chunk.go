@@ -72,7 +72,7 @@ func PutReader(p Putter, r io.Reader) ([]Chunk, error) {
 	head = bytes.Clone(head)
 	headPool.Put(bp)
 	ch, err := fastcdc.NewChunker(io.MultiReader(bytes.NewReader(head), r), fastcdc.Options{
-		MinSize: chunkMin, AverageSize: chunkAvg, MaxSize: chunkMax, BufSize: 2 * chunkMax,
+		MinSize: chunkMin, AverageSize: chunkAvg, MaxSize: chunkMax, BufSize: chunkMax + chunkMin,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tree: chunker: %w", err)

@@ -44,8 +44,10 @@ func commands() []*command {
 	return []*command{
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
 		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
-		cmdGC(),
+		cmdRestore(), cmdDiff(),
 		cmdMount(),
+		cmdMerge(),
+		cmdGC(),
 	}
 }
 

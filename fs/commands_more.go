@@ -27,6 +27,34 @@ func cmdMerge(ctx context.Context, r *Request) (string, error) {
 	return "ok " + res.String(), nil
 }
 
+// cmdRestore: restore ID to=PATH [delete=yes|no] makes PATH equal to the
+// checkpoint (SPEC §3), writing only what differs.
+func cmdRestore(ctx context.Context, r *Request) (string, error) {
+	if err := r.Store.CheckSession(r.Session); err != nil {
+		return "", err
+	}
+	id, err := r.ResolveID(ctx, r.Cmd.Args[0])
+	if err != nil {
+		return "", err
+	}
+	to, _ := r.Cmd.Get("to")
+	to, err = r.CheckPath("to", to, WriteAccess)
+	if err != nil {
+		return "", err
+	}
+	o := ckptfs.RestoreOptions{Delete: true}
+	if v, ok := r.Cmd.Get("delete"); ok {
+		if o.Delete, err = ctlparse.ParseBool(v); err != nil {
+			return "", fmt.Errorf("%w: delete: %v", ckptfs.ErrInvalidArgument, err)
+		}
+	}
+	res, err := r.Store.Restore(ctx, id, to, o)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ok written=%d removed=%d unchanged=%d", res.Written, res.Removed, res.Unchanged), nil
+}
+
 // cmdGC: gc [keep-within=DUR] [keep-last=N] [keep-daily=N] [keep-weekly=N]
 // [keep-tagged=yes|no] [session=S] [dry-run=yes].
 func cmdGC(ctx context.Context, r *Request) (string, error) {

@@ -1,0 +1,86 @@
+package ckptfs_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/tree"
+)
+
+func mkfifo(p string) error { return syscall.Mkfifo(p, 0o644) }
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return string(b)
+}
+
+func TestRestoreRollsBackAndProtectsExcludes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a": "a", "d/b": "b", ".git/HEAD": "main", "build/out": "o"})
+	ck, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s", Excludes: []string{"/build/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The agent's turn: edits, new files, a deleted file, git and build
+	// output.
+	writeTree(t, dir, map[string]string{"a": "A!", "new": "n", ".git/HEAD": "other", "build/out": "O", "build/more": "m"})
+	os.RemoveAll(filepath.Join(dir, "d"))
+	res, err := s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{Delete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (ckptfs.RestoreResult{Written: 3, Removed: 1, Unchanged: 0}) {
+		t.Errorf("result %+v", res)
+	}
+	for p, want := range map[string]string{"a": "a", "d/b": "b", "new": "<open " + filepath.Join(dir, "new") + ": no such file or directory>",
+		".git/HEAD": "other", "build/out": "O", "build/more": "m"} {
+		if got := readFile(t, filepath.Join(dir, p)); got != want {
+			t.Errorf("%s = %q, want %q", p, got, want)
+		}
+	}
+	// --exclude on restore protects more; --no-delete keeps everything.
+	writeTree(t, dir, map[string]string{"keep.tmp": "k", "drop": "d"})
+	res, err = s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{Delete: true, Excludes: []string{"*.tmp"}})
+	if err != nil || res.Removed != 1 || readFile(t, filepath.Join(dir, "keep.tmp")) != "k" {
+		t.Fatalf("restore with --exclude: %+v %v", res, err)
+	}
+	writeTree(t, dir, map[string]string{"drop": "d"})
+	res, err = s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{})
+	if err != nil || res.Removed != 0 || readFile(t, filepath.Join(dir, "drop")) != "d" {
+		t.Fatalf("restore without delete: %+v %v", res, err)
+	}
+}
+
+func TestRestoreIntoNewDirAndBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"x/y/z": strings.Repeat("z", 100), "e/": ""})
+	ck, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "fork")
+	res, err := s.Restore(ctx, ck.ID, dst, ckptfs.RestoreOptions{Delete: true})
+	if err != nil || res.Written != 4 {
+		t.Fatalf("restore into a new dir: %+v %v", res, err)
+	}
+	var lines []string
+	if err := s.DiffDir(ctx, ck.ID, dst, func(c tree.Change) error { lines = append(lines, c.String()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 0 {
+		t.Fatalf("restored dir differs: %v", lines)
+	}
+}
