@@ -99,7 +99,7 @@ func (o *checkpointOptions) toAPI(ctx context.Context, a *app) (ckptfs.Checkpoin
 		co.NoParent = true
 	default:
 		if ok, _ := a.store.HasSession(o.session); ok {
-			id, _, err := a.resolveID(ctx, o.session, o.parent)
+			id, _, err := a.resolveRev(ctx, o.session, o.parent)
 			if err != nil {
 				return co, fmt.Errorf("--parent: %w", err)
 			}

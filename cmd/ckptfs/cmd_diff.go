@@ -35,7 +35,7 @@ func cmdDiff() *command {
 			if len(args) != 2 {
 				return usagef("diff takes A B (two checkpoints, or a checkpoint and a directory)")
 			}
-			from, _, err := a.resolveID(ctx, o.session, args[0])
+			from, _, err := a.resolveRev(ctx, o.session, args[0])
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ func (a *app) diffTarget(ctx context.Context, session, arg string) (ckptfs.ID, s
 	if strings.Contains(arg, "/") || arg == "." || arg == ".." {
 		return ckptfs.ID{}, a.abs(arg), nil
 	}
-	id, _, err := a.resolveID(ctx, session, arg)
+	id, _, err := a.resolveRev(ctx, session, arg)
 	if err == nil {
 		return id, "", nil
 	}

@@ -18,7 +18,7 @@ func cmdRestore() *command {
 	var o restoreOptions
 	return &command{
 		name:  "restore",
-		usage: "[--session S] [--no-delete] ID DIR",
+		usage: "[--session S] [--no-delete] ID|BRANCH DIR",
 		summary: "make directory DIR equal to checkpoint ID, writing only what differs; " +
 			"prints written=N removed=N unchanged=N",
 		flags: func(fs *pflag.FlagSet) {
@@ -31,7 +31,7 @@ func cmdRestore() *command {
 			if len(args) != 2 {
 				return usagef("restore takes ID DIR")
 			}
-			id, _, err := a.resolveID(ctx, o.session, args[0])
+			id, _, err := a.resolveRev(ctx, o.session, args[0])
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ func cmdShow() *command {
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("show takes ID [PATH]")
 			}
-			id, _, err := a.resolveID(ctx, session, args[0])
+			id, _, err := a.resolveRev(ctx, session, args[0])
 			if err != nil {
 				return err
 			}

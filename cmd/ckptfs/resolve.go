@@ -32,3 +32,16 @@ func oneLine(s string) string {
 }
 
 func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
+
+// resolveRev is resolveID that also accepts a branch name of the session
+// (its head), for commands that read a checkpoint: show, diff, restore,
+// checkpoint --parent. A branch name wins over an id prefix, as in SPEC
+// §3's `branch NAME from=`.
+func (a *app) resolveRev(ctx context.Context, session, rev string) (ckptfs.ID, string, error) {
+	if session != "" && ckptfs.ValidateName("branch", rev) == nil {
+		if id, err := a.store.Head(session, rev); err == nil {
+			return id, session, nil
+		}
+	}
+	return a.resolveID(ctx, session, rev)
+}
