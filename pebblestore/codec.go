@@ -62,8 +62,8 @@ const headerLen = 3
 //
 //	[format=1][kind][encoding][uvarint rawLen][payload]
 //
-// The payload is a zstd frame when that is smaller than the raw bytes, else
-// the raw bytes.
+// The payload of a blob is a zstd frame when that is smaller than the raw
+// bytes; everything else is stored raw.
 func (c *codec) encode(kind Kind, raw []byte) []byte {
 	maxHdr := headerLen + binary.MaxVarintLen64
 	out := make([]byte, maxHdr, maxHdr+len(raw))
@@ -71,7 +71,10 @@ func (c *codec) encode(kind Kind, raw []byte) []byte {
 	n := binary.PutUvarint(out[headerLen:], uint64(len(raw)))
 	out = out[:headerLen+n]
 	hdr := len(out)
-	if len(raw) >= 64 {
+	// Only blobs are compressed: trees are mostly 32-byte hashes (zstd
+	// kept 75 % of them on Go's source tree, 1.6 % of the store) and
+	// compressing them cost 15 % of a small checkpoint.
+	if len(raw) >= 64 && kind == KindBlob {
 		out = c.enc.EncodeAll(raw, out)
 		if len(out)-hdr < len(raw) {
 			return out

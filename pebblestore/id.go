@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/zeebo/blake3"
 )
@@ -43,13 +44,20 @@ func (k Kind) Valid() bool { return k >= KindBlob && k <= KindCheckpoint }
 
 // Hash returns the id of an object of the given kind and canonical bytes.
 func Hash(kind Kind, data []byte) ID {
-	h := blake3.New()
-	h.Write([]byte{byte(kind)})
+	h := hasherPool.Get().(*blake3.Hasher)
+	h.Reset()
+	k := [1]byte{byte(kind)}
+	h.Write(k[:])
 	h.Write(data)
 	var id ID
 	h.Sum(id[:0])
+	hasherPool.Put(h)
 	return id
 }
+
+// hasherPool recycles hashers: most objects are small, and allocating a
+// hasher was a measurable part of hashing them.
+var hasherPool = sync.Pool{New: func() any { return blake3.New() }}
 
 // String returns the 64-digit lowercase hex form.
 func (id ID) String() string { return hex.EncodeToString(id[:]) }

@@ -19,10 +19,11 @@ type Editor struct {
 }
 
 type dirNode struct {
-	base    ID   // zero: new, empty directory
-	hasBase bool //
-	meta    *Entry
-	changes map[string]*change
+	base     ID    // zero: new, empty directory
+	hasBase  bool  //
+	baseTree *Tree // base, decoded on first use
+	meta     *Entry
+	changes  map[string]*change
 }
 
 type change struct {
@@ -43,12 +44,25 @@ func NewEditor(r *Reader, p Putter, base ID) (*Editor, error) {
 	return &Editor{r: r, p: p, root: root}, nil
 }
 
+// baseTree returns the decoded base tree of d, kept on the node: a state
+// of many files looks it up once per file.
+func (ed *Editor) baseTree(ctx context.Context, d *dirNode) (*Tree, error) {
+	if d.baseTree == nil {
+		t, err := ed.r.Tree(ctx, d.base)
+		if err != nil {
+			return nil, err
+		}
+		d.baseTree = t
+	}
+	return d.baseTree, nil
+}
+
 // baseEntry returns the entry name of the directory's base tree, if any.
 func (ed *Editor) baseEntry(ctx context.Context, d *dirNode, name string) (*Entry, error) {
 	if !d.hasBase {
 		return nil, nil
 	}
-	t, err := ed.r.Tree(ctx, d.base)
+	t, err := ed.baseTree(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +120,20 @@ func cloneDirMeta(e *Entry) *Entry {
 // Put sets the file at path p to data with the given mode and mtime
 // (0 = unrecorded), creating parent directories (mode 0755).
 func (ed *Editor) Put(ctx context.Context, p string, data []byte, mode uint32, mtime int64) error {
+	return ed.put(ctx, p, data, blobID(data), mode, mtime)
+}
+
+// blobID is the id of data stored as one blob, or the zero id when data is
+// empty (no blob) or large enough to be chunked.
+func blobID(data []byte) ID {
+	if len(data) == 0 || len(data) >= SingleBlobMax {
+		return ID{}
+	}
+	return pebblestore.Hash(pebblestore.KindBlob, data)
+}
+
+// put is Put with blobID(data) already computed.
+func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, mode uint32, mtime int64) error {
 	parts, err := SplitPath(p)
 	if err != nil {
 		return err
@@ -121,12 +149,21 @@ func (ed *Editor) Put(ctx context.Context, p string, data []byte, mode uint32, m
 	}
 	if cur != nil && cur.Type == TypeFile && cur.Mode == mode && cur.ModTime == mtime &&
 		cur.Size == uint64(len(data)) && len(data) < SingleBlobMax &&
-		(len(data) == 0 || cur.Chunks[0].ID == pebblestore.Hash(pebblestore.KindBlob, data)) {
+		(len(data) == 0 || cur.Chunks[0].ID == id) {
 		return nil // unchanged
 	}
-	chunks, err := PutBytes(ed.p, data)
-	if err != nil {
-		return err
+	var chunks []Chunk
+	switch {
+	case len(data) == 0:
+	case !id.IsZero():
+		if err := ed.p.PutWithID(id, pebblestore.KindBlob, data); err != nil {
+			return err
+		}
+		chunks = []Chunk{{ID: id, Size: uint64(len(data))}}
+	default:
+		if chunks, err = PutBytes(ed.p, data); err != nil {
+			return err
+		}
 	}
 	e := &Entry{Name: name, Type: TypeFile, Mode: mode, ModTime: mtime, Size: uint64(len(data)), Chunks: chunks}
 	d.changes[name] = &change{entry: e}
@@ -182,6 +219,8 @@ func (ed *Editor) Delete(ctx context.Context, p string) error {
 func (ed *Editor) SetState(ctx context.Context, state map[string][]byte, mode uint32) error {
 	dirs := map[string]bool{}
 	for k, v := range state {
+		// Hashing in parallel was measured slower: the values are small
+		// and waking a second thread costs more than it saves.
 		if err := ed.Put(ctx, k, v, mode, 0); err != nil {
 			return err
 		}
@@ -247,7 +286,7 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 		if d.meta != nil {
 			return out, nil // untouched subtree: reuse its id and summary
 		}
-		t, err := ed.r.Tree(ctx, d.base)
+		t, err := ed.baseTree(ctx, d)
 		if err != nil {
 			return out, err
 		}
@@ -256,7 +295,7 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 	}
 	var base []Entry
 	if d.hasBase {
-		t, err := ed.r.Tree(ctx, d.base)
+		t, err := ed.baseTree(ctx, d)
 		if err != nil {
 			return out, err
 		}
