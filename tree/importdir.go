@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,7 +133,7 @@ func Import(ctx context.Context, p Putter, dir string, o ImportOptions) (*Import
 	// were read again: rewriting their records would cost more (every
 	// write is flushed when the store is next opened) than reading them
 	// again until the next real change rewrites them.
-	if old == nil || old.Root != b.id || old.Dev != rootSt.dev || !equalStrings(old.Excludes, im.patterns()) {
+	if old == nil || old.Root != b.id || old.Dev != rootSt.dev || !slices.Equal(old.Excludes, im.patterns()) {
 		nc := &StatCache{Time: im.start, Root: b.id, Dev: rootSt.dev, Excludes: im.patterns()}
 		im.update.Header = nc.header()
 		res.CacheUpdate = &im.update
@@ -631,18 +632,6 @@ func cmpErr(err, def error) error {
 		return err
 	}
 	return def
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // startProgress calls fn with get() every 100 ms until the returned stop

@@ -3,6 +3,7 @@ package textmerge
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func checkDiff(t tb, a, b []string, edits []Edit) {
 	if len(a)-pa != len(b)-pb {
 		t.Fatalf("%d unchanged lines at the end of a but %d in b", len(a)-pa, len(b)-pb)
 	}
-	if got := apply(a, b, edits); !equalLines(got, b) {
+	if got := apply(a, b, edits); !slices.Equal(got, b) {
 		t.Fatalf("applying the diff gives %q, want %q", got, b)
 	}
 }

@@ -71,19 +71,6 @@ func hasLF(lines []string) bool {
 	return false
 }
 
-// equalLines reports whether a and b hold the same lines.
-func equalLines(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // interner numbers distinct lines, so that the diff compares integers.
 type interner map[string]int32
 

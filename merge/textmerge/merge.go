@@ -1,6 +1,9 @@
 package textmerge
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // Strategy says what Merge does with conflicting regions.
 type Strategy int
@@ -161,9 +164,9 @@ func nextStart(eo, et []Edit) int {
 // theirs, and inO and inT tell whether ours and theirs changed it.
 func (m *merger) region(b, o, t []string, inO, inT bool) {
 	switch {
-	case !inT, equalLines(o, t), equalLines(t, b):
+	case !inT, slices.Equal(o, t), slices.Equal(t, b):
 		m.emit(o)
-	case !inO, equalLines(o, b):
+	case !inO, slices.Equal(o, b):
 		m.emit(t)
 	default:
 		m.conflict(b, o, t)
