@@ -86,6 +86,11 @@ func (s *Store) UpdateStatCache(dir string, w StatCacheWrite) error {
 		b.Set(statCacheRecordKey(dir, rel), v, nil)
 	}
 	b.Set(statCacheHeaderKey(dir), w.Header, nil)
+	// A failed WAL write is fatal to Pebble: check the space first, as
+	// commits do (a cache that is not saved only costs a re-read).
+	if err := s.checkSpace(b.Len(), true); err != nil {
+		return err
+	}
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("pebblestore: write stat cache: %w", mapIOError(err))
 	}
