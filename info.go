@@ -166,7 +166,7 @@ func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error)
 		hi := min(lo+batch, len(files))
 		g.Go(func() error {
 			for i := lo; i < hi; i++ {
-				b, err := s.r.ReadFile(gctx, files[i].entry)
+				b, err := s.r.ReadFileOnce(gctx, files[i].entry)
 				if err != nil {
 					return fmt.Errorf("%s: %w", files[i].path, err)
 				}

@@ -137,6 +137,28 @@ func (r *Reader) chunk(ctx context.Context, c Chunk) ([]byte, error) {
 
 // ReadFile returns the whole content of a file entry.
 func (r *Reader) ReadFile(ctx context.Context, e *Entry) ([]byte, error) {
+	return r.readFile(ctx, e, true)
+}
+
+// ReadFileOnce is ReadFile for one-shot whole reads (loading a state):
+// the chunks bypass the cache, which saves a copy and keeps the cache for
+// data that is read again.
+func (r *Reader) ReadFileOnce(ctx context.Context, e *Entry) ([]byte, error) {
+	return r.readFile(ctx, e, false)
+}
+
+func (r *Reader) uncachedChunk(ctx context.Context, c Chunk) ([]byte, error) {
+	if b, ok := r.chunks.get(c.ID); ok {
+		return append([]byte(nil), b...), nil
+	}
+	b, err := r.object(ctx, c.ID, pebblestore.KindBlob)
+	if err == nil && uint64(len(b)) != c.Size {
+		err = fmt.Errorf("%w: chunk %s has %d bytes, tree says %d", pebblestore.ErrCorrupt, c.ID.Short(), len(b), c.Size)
+	}
+	return b, err
+}
+
+func (r *Reader) readFile(ctx context.Context, e *Entry, cache bool) ([]byte, error) {
 	if e.Type != TypeFile {
 		if e.Type == TypeDir {
 			return nil, ErrIsDir
@@ -144,6 +166,9 @@ func (r *Reader) ReadFile(ctx context.Context, e *Entry) ([]byte, error) {
 		return nil, fmt.Errorf("tree: %q is a %s", e.Name, e.Type)
 	}
 	if len(e.Chunks) == 1 {
+		if !cache {
+			return r.uncachedChunk(ctx, e.Chunks[0])
+		}
 		b, err := r.chunk(ctx, e.Chunks[0])
 		if err != nil {
 			return nil, err
