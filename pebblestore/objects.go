@@ -196,12 +196,19 @@ func (ob *ObjectBatch) recheckLocked() error {
 
 // missing returns the objects of q (sorted by id) that the store lacks.
 func (s *Store) missing(q []rawObject) ([]rawObject, error) {
-	if len(q) == 1 {
-		has, err := s.Has(q[0].id)
-		if err != nil || has {
-			return nil, err
+	if len(q) <= 8 {
+		// A few point lookups are cheaper than setting up an iterator.
+		out := q[:0:0]
+		for _, o := range q {
+			has, err := s.Has(o.id)
+			if err != nil {
+				return nil, err
+			}
+			if !has {
+				out = append(out, o)
+			}
 		}
-		return q, nil
+		return out, nil
 	}
 	lo, hi := objIndexKey(q[0].id), prefixEnd(objIndexKey(q[len(q)-1].id))
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
