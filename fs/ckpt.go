@@ -170,11 +170,11 @@ func (d *ckDir) xattr(name string) (string, bool) {
 
 func (d *ckDir) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	if d.path != "" {
-		return 0, syscall.ENODATA
+		return 0, noXattr(attr)
 	}
 	v, ok := d.xattr(attr)
 	if !ok {
-		return 0, syscall.ENODATA
+		return 0, noXattr(attr)
 	}
 	return copyXattr(dest, v)
 }

@@ -2,6 +2,7 @@ package fusefs
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"time"
 
@@ -110,7 +111,20 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 }
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno { return syscall.EROFS }
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, syscall.ENODATA
+	return 0, noXattr(attr)
+}
+
+// noXattr is the answer for an extended attribute the tree does not have:
+// ENODATA in the user namespace, ENOTSUP in the others (security.*,
+// system.*, trusted.*), which ckptfs never records. ENOTSUP lets tools
+// stop asking: GNU ls remembers it per file system and skips its
+// SELinux-label and ACL lookups for every other file, two FUSE round trips
+// per file of `ls -l` (the kernel does not cache getxattr answers).
+func noXattr(attr string) syscall.Errno {
+	if strings.HasPrefix(attr, "user.") {
+		return syscall.ENODATA
+	}
+	return syscall.ENOTSUP
 }
 func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) { return 0, 0 }
 func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {

@@ -528,3 +528,26 @@ func TestCorruptionEIO(t *testing.T) {
 		t.Errorf("good file: %q %v", b, err)
 	}
 }
+
+// TestXattrNamespaces: names outside user.* are not supported (ENOTSUP,
+// which lets ls -l stop asking for ACLs and SELinux labels); unknown
+// user.* names are ENODATA.
+func TestXattrNamespaces(t *testing.T) {
+	m := startMount(t, newStore(t))
+	mustCtl(t, m.path("ctl"), "session s")
+	id := checkpoint(t, m, "s", writeTree(t, map[string]string{"f": "x"}))
+	for _, p := range []string{m.path("sessions", "s", "checkpoints", id), m.path("sessions", "s", "checkpoints", id, "f"), m.path("ctl")} {
+		if _, err := getxattr(p, "security.selinux"); errnoOf(err) != syscall.ENOTSUP {
+			t.Errorf("%s: security.selinux: %v, want ENOTSUP", p, err)
+		}
+		if _, err := getxattr(p, "system.posix_acl_access"); errnoOf(err) != syscall.ENOTSUP {
+			t.Errorf("%s: system.posix_acl_access: %v, want ENOTSUP", p, err)
+		}
+		if _, err := getxattr(p, "user.nothing"); errnoOf(err) != syscall.ENODATA {
+			t.Errorf("%s: user.nothing: %v, want ENODATA", p, err)
+		}
+	}
+	if v, err := getxattr(m.path("sessions", "s", "checkpoints", id), "user.ckptfs.id"); err != nil || v != id {
+		t.Fatalf("user.ckptfs.id = %q, %v", v, err)
+	}
+}
