@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
 	"github.com/cockroachdb/pebble/v2"
@@ -171,6 +172,17 @@ func Reclaim(ctx context.Context, db *pebble.DB, sw *Sweep) error {
 		end := append(append([]byte(p), last[:]...), 0) // just past last
 		if err := db.Compact(ctx, start, end, true); err != nil {
 			return fmt.Errorf("gc: compact %s range: %w", p, err)
+		}
+	}
+	// Pebble removes the replaced files in the background; wait (briefly)
+	// so that the space is back when gc returns: on a full disk the next
+	// checkpoint needs it.
+	deadline := time.Now().Add(3 * time.Second)
+	for db.Metrics().Table.ObsoleteCount > 0 && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	return nil
