@@ -3,6 +3,7 @@ package ckptfs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
@@ -38,17 +39,14 @@ func (s *Store) Search(ctx context.Context, text string, o SearchOptions) ([]Sum
 		}
 		return nil
 	})
-	if err == errStopList {
+	if errors.Is(err, errStopList) {
 		err = nil
 	}
 	return out, err
 }
 
-type stopList struct{}
-
-func (stopList) Error() string { return "stop" }
-
-var errStopList error = stopList{}
+// errStopList ends a listing early (the limit was reached).
+var errStopList = errors.New("stop")
 
 type searcher struct {
 	s      *Store
