@@ -15,7 +15,11 @@ import (
 // flushThreshold is the batch size at which an ObjectBatch writes its
 // objects early (unsynced), so that a huge checkpoint never holds more than
 // this much in memory. Pinned objects survive gc until the batch closes.
-const flushThreshold = 32 << 20
+// Below half the memtable size, Pebble takes the batch into the memtable
+// instead of queueing it as a separate "large batch": checkpointing a
+// 1 GiB file peaked at 726 MB RSS with 32 MiB, 330 MB with 4 MiB (and ran
+// 20 % faster).
+const flushThreshold = 4 << 20
 
 // ObjectBatch collects the new objects of one checkpoint. Put is safe for
 // concurrent use. Objects are checked against the store and compressed in
