@@ -85,17 +85,6 @@ func commonHex(a, b ckptfs.ID) int {
 	return 2 * len(a)
 }
 
-// find returns the index in list of checkpoint id.
-func (c *catalog) find(id ckptfs.ID) (int, bool) {
-	k, ok := slices.BinarySearchFunc(c.byID, id, func(i int32, id ckptfs.ID) int {
-		return bytes.Compare(c.list[i].ID[:], id[:])
-	})
-	if !ok {
-		return 0, false
-	}
-	return int(c.byID[k]), true
-}
-
 // isIDPrefix reports whether name can be an id prefix (4 to 64 lowercase
 // hex digits). Other names are simply absent from id directories.
 func isIDPrefix(name string) bool {
@@ -218,13 +207,6 @@ func (cs *catalogs) bump(session string) {
 		cs.gens = map[string]uint64{}
 	}
 	cs.gens[session]++
-}
-
-// gen returns the current generation of session.
-func (cs *catalogs) gen(session string) uint64 {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.gens[session]
 }
 
 // cached returns the catalog of session if an up-to-date one is cached.

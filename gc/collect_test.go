@@ -162,14 +162,6 @@ func TestCollectorPinnedClosure(t *testing.T) {
 	}
 }
 
-// withCatalog completes an object recount with the catalog totals (the
-// fixture has no catalog, so they are the stored ones).
-func withCatalog(st *pebblestore.Store, r pebblestore.Stats) pebblestore.Stats {
-	cur := st.Stats()
-	r.Sessions, r.Checkpoints, r.LogicalBytes = cur.Sessions, cur.Checkpoints, cur.LogicalBytes
-	return r
-}
-
 func TestCollectorMissingLiveObject(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)

@@ -48,13 +48,6 @@ func pseudoText(t testing.TB, path string, n int) {
 	}
 }
 
-func catTo(b *testing.B, path string) {
-	b.Helper()
-	if out, err := exec.Command("cat", path).Output(); err != nil || len(out) == 0 {
-		b.Fatalf("cat %s: %v", path, err)
-	}
-}
-
 func catNull(b *testing.B, path string) {
 	b.Helper()
 	if err := exec.Command("/bin/sh", "-c", "cat "+path+" > /dev/null").Run(); err != nil {

@@ -81,16 +81,6 @@ func (k ConflictKind) String() string {
 	return fmt.Sprintf("ConflictKind(%d)", uint8(k))
 }
 
-// parseKind is the inverse of ConflictKind.String.
-func parseKind(s string) (ConflictKind, bool) {
-	for i, n := range kindNames {
-		if i > 0 && n == s {
-			return ConflictKind(i), true
-		}
-	}
-	return 0, false
-}
-
 // Conflict is one conflicting path. A path may have two conflicts (a
 // content and a mode conflict).
 type Conflict struct {

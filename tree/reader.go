@@ -2,8 +2,10 @@ package tree
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"path"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
@@ -218,8 +220,8 @@ func (r *Reader) ReadAt(ctx context.Context, e *Entry, p []byte, off int64) (int
 // SkipDir from a directory skips its contents.
 type WalkFunc func(p string, e *Entry) error
 
-// SkipDir tells Walk to skip a directory's contents.
-var SkipDir = fmt.Errorf("tree: skip this directory")
+// SkipDir tells Walk to skip a directory's contents (io/fs's sentinel).
+var SkipDir = iofs.SkipDir
 
 // Walk visits every entry below root.
 func (r *Reader) Walk(ctx context.Context, root ID, fn WalkFunc) error {
@@ -241,7 +243,7 @@ func (r *Reader) walk(ctx context.Context, id ID, dir string, fn WalkFunc) error
 			p = dir + "/" + e.Name
 		}
 		err := fn(p, e)
-		if err == SkipDir {
+		if errors.Is(err, SkipDir) {
 			continue
 		}
 		if err != nil {

@@ -98,12 +98,11 @@ func TestRestoreRollback(t *testing.T) {
 	if res.Written != 3 || res.Removed != 3 || res.Unchanged != 8 {
 		t.Errorf("result %+v", res)
 	}
-	got := dirListing(t, dir)
 	if _, err := os.Stat(filepath.Join(dir, "node_modules/m")); err != nil {
 		t.Fatal("a protected path was removed")
 	}
 	os.RemoveAll(filepath.Join(dir, "node_modules"))
-	if got = dirListing(t, dir); got != want {
+	if got := dirListing(t, dir); got != want {
 		t.Fatalf("rolled back tree differs:\n%s\nwant:\n%s", got, want)
 	}
 	if inode("sub/y") != keep {
