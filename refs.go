@@ -80,7 +80,7 @@ func (s *Store) ResolveRef(ctx context.Context, session, ref string) (ID, error)
 			return ID{}, err
 		}
 	}
-	if !isHexPrefix(ref) {
+	if !pebblestore.IsIDPrefix(ref) {
 		return ID{}, fmt.Errorf("no branch %q in session %q: %w", ref, session, ErrNotFound)
 	}
 	id, _, err := s.st.Resolve(ctx, session, ref)
@@ -239,18 +239,4 @@ func survivingParent(tx *pebblestore.Tx, session string, from ID, gone map[ID]pe
 		}
 	}
 	return ID{}, nil
-}
-
-// isHexPrefix reports whether ref could be an id prefix (4–64 lowercase hex
-// digits).
-func isHexPrefix(ref string) bool {
-	if len(ref) < 4 || len(ref) > 64 {
-		return false
-	}
-	for i := 0; i < len(ref); i++ {
-		if c := ref[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/pebblestore"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -140,7 +141,7 @@ func (d *branchDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	case "log":
 		return d.fsys.instantiate(ctx, d.EmbeddedInode(), d.logFile(), out)
 	}
-	if !isIDPrefix(name) {
+	if !pebblestore.IsIDPrefix(name) {
 		return nil, syscall.ENOENT
 	}
 	sum, err := d.fsys.lookupCkpt(ctx, d.session, name)

@@ -85,25 +85,10 @@ func commonHex(a, b ckptfs.ID) int {
 	return 2 * len(a)
 }
 
-// isIDPrefix reports whether name can be an id prefix (4 to 64 lowercase
-// hex digits). Other names are simply absent from id directories.
-func isIDPrefix(name string) bool {
-	if len(name) < 4 || len(name) > 64 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // resolve returns the index of the only checkpoint whose id starts with
 // prefix, ErrNotFound or ErrAmbiguous.
 func (c *catalog) resolve(prefix string) (int, error) {
-	if !isIDPrefix(prefix) {
+	if !pebblestore.IsIDPrefix(prefix) {
 		return 0, fmt.Errorf("%w: %q is not an id prefix", ckptfs.ErrNotFound, prefix)
 	}
 	k, _ := slices.BinarySearchFunc(c.byID, prefix, func(i int32, p string) int {

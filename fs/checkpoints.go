@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/pebblestore"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -18,7 +19,7 @@ import (
 // the store directly, so following HEAD in a session of 100,000
 // checkpoints does not list them all.
 func (f *fsys) lookupCkpt(ctx context.Context, session, prefix string) (ckptfs.Summary, error) {
-	if !isIDPrefix(prefix) {
+	if !pebblestore.IsIDPrefix(prefix) {
 		return ckptfs.Summary{}, fmt.Errorf("%w: %q is not an id prefix", ckptfs.ErrNotFound, prefix)
 	}
 	if cat := f.cats.cached(session); cat != nil {
@@ -61,7 +62,7 @@ func (d *checkpointsDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fu
 
 func (d *checkpointsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	prefix, isJSON := strings.CutSuffix(name, ".json")
-	if !isIDPrefix(prefix) {
+	if !pebblestore.IsIDPrefix(prefix) {
 		return nil, syscall.ENOENT
 	}
 	sum, err := d.fsys.lookupCkpt(ctx, d.session, prefix)

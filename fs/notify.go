@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/pebblestore"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 )
 
@@ -201,7 +202,7 @@ func (f *fsys) invalidate(ev ckptfs.Event) {
 
 // isAmbiguated reports whether name is a proper prefix of one of ids.
 func isAmbiguated(name string, ids []ckptfs.ID) bool {
-	if !isIDPrefix(name) || len(name) == 64 {
+	if !pebblestore.IsIDPrefix(name) || len(name) == 64 {
 		return false
 	}
 	for _, id := range ids {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/pebblestore"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -96,7 +97,7 @@ func (d *tagDir) link(sum ckptfs.Summary) *tagLink {
 }
 
 func (d *tagDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if !isIDPrefix(name) {
+	if !pebblestore.IsIDPrefix(name) {
 		return nil, syscall.ENOENT
 	}
 	sum, err := d.fsys.lookupCkpt(ctx, d.session, name)

@@ -92,16 +92,11 @@ func (s *Store) SessionOf(id ID) (string, error) {
 
 // prefixBounds turns a hex prefix into the id range it covers.
 func prefixBounds(prefix string) (lo, hi []byte, err error) {
-	if len(prefix) < 4 || len(prefix) > 2*IDSize {
-		return nil, nil, fmt.Errorf("%w %q: need 4 to 64 hex digits", ErrInvalidID, prefix)
+	if !IsIDPrefix(prefix) {
+		return nil, nil, fmt.Errorf("%w %q: need 4 to 64 lowercase hex digits", ErrInvalidID, prefix)
 	}
-	loHex := prefix + strings.Repeat("0", 2*IDSize-len(prefix))
-	hiHex := prefix + strings.Repeat("f", 2*IDSize-len(prefix))
-	lo, err1 := hex.DecodeString(loHex)
-	hi, err2 := hex.DecodeString(hiHex)
-	if err1 != nil || err2 != nil || strings.ToLower(prefix) != prefix {
-		return nil, nil, fmt.Errorf("%w %q: not lowercase hex", ErrInvalidID, prefix)
-	}
+	lo, _ = hex.DecodeString(prefix + strings.Repeat("0", 2*IDSize-len(prefix)))
+	hi, _ = hex.DecodeString(prefix + strings.Repeat("f", 2*IDSize-len(prefix)))
 	return lo, hi, nil
 }
 

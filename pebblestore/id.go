@@ -95,3 +95,20 @@ func (id *ID) UnmarshalText(b []byte) error {
 	*id = v
 	return nil
 }
+
+// MinPrefixLen is the shortest id prefix accepted.
+const MinPrefixLen = 4
+
+// IsIDPrefix reports whether s can be an id prefix: 4 to 64 lowercase hex
+// digits.
+func IsIDPrefix(s string) bool {
+	if len(s) < MinPrefixLen || len(s) > 2*IDSize {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
