@@ -12,7 +12,14 @@ import (
 
 func openTest(t *testing.T) *ckptfs.Store {
 	t.Helper()
-	s, err := ckptfs.Open(t.TempDir(), ckptfs.Options{})
+	return openTestWith(t, ckptfs.Options{})
+}
+
+// openTestWith opens a store in a temporary directory that is checked with
+// fsck when the test ends.
+func openTestWith(t *testing.T, o ckptfs.Options) *ckptfs.Store {
+	t.Helper()
+	s, err := ckptfs.Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,18 +35,7 @@ func (c *mergeClock) now() time.Time {
 func openMergeTest(t *testing.T) (*ckptfs.Store, *mergeClock) {
 	t.Helper()
 	clock := &mergeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	s, err := ckptfs.Open(t.TempDir(), ckptfs.Options{Durability: ckptfs.Relaxed, Now: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		rep, err := s.Fsck(context.Background(), nil)
-		if err != nil || !rep.OK() {
-			t.Errorf("fsck after test: %v %v", err, rep.Faults)
-		}
-		s.Close()
-	})
-	return s, clock
+	return openTestWith(t, ckptfs.Options{Durability: ckptfs.Relaxed, Now: clock.now}), clock
 }
 
 type mstate = map[string][]byte

@@ -2,6 +2,7 @@ package ckptfs_test
 
 import (
 	"context"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,14 +28,14 @@ func TestRestoreRollsBackAndProtectsExcludes(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"a": "a", "d/b": "b", ".git/HEAD": "main", "build/out": "o"})
+	testtree.Write(t, dir, map[string]string{"a": "a", "d/b": "b", ".git/HEAD": "main", "build/out": "o"})
 	ck, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s", Excludes: []string{"/build/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The agent's turn: edits, new files, a deleted file, git and build
 	// output.
-	writeTree(t, dir, map[string]string{"a": "A!", "new": "n", ".git/HEAD": "other", "build/out": "O", "build/more": "m"})
+	testtree.Write(t, dir, map[string]string{"a": "A!", "new": "n", ".git/HEAD": "other", "build/out": "O", "build/more": "m"})
 	os.RemoveAll(filepath.Join(dir, "d"))
 	res, err := s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{Delete: true})
 	if err != nil {
@@ -50,12 +51,12 @@ func TestRestoreRollsBackAndProtectsExcludes(t *testing.T) {
 		}
 	}
 	// --exclude on restore protects more; --no-delete keeps everything.
-	writeTree(t, dir, map[string]string{"keep.tmp": "k", "drop": "d"})
+	testtree.Write(t, dir, map[string]string{"keep.tmp": "k", "drop": "d"})
 	res, err = s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{Delete: true, Excludes: []string{"*.tmp"}})
 	if err != nil || res.Removed != 1 || readFile(t, filepath.Join(dir, "keep.tmp")) != "k" {
 		t.Fatalf("restore with --exclude: %+v %v", res, err)
 	}
-	writeTree(t, dir, map[string]string{"drop": "d"})
+	testtree.Write(t, dir, map[string]string{"drop": "d"})
 	res, err = s.Restore(ctx, ck.ID, dir, ckptfs.RestoreOptions{})
 	if err != nil || res.Removed != 0 || readFile(t, filepath.Join(dir, "drop")) != "d" {
 		t.Fatalf("restore without delete: %+v %v", res, err)
@@ -66,7 +67,7 @@ func TestRestoreIntoNewDirAndBack(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"x/y/z": strings.Repeat("z", 100), "e/": ""})
+	testtree.Write(t, dir, map[string]string{"x/y/z": strings.Repeat("z", 100), "e/": ""})
 	ck, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,24 +15,6 @@ import (
 	"github.com/ckptfs/ckptfs"
 	"github.com/ckptfs/ckptfs/tree"
 )
-
-// writeTree creates files under dir (a path ending in "/" is a directory).
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if strings.HasSuffix(p, "/") {
-			os.MkdirAll(full, 0o755)
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // paths lists the files of checkpoint id.
 func paths(t *testing.T, s *ckptfs.Store, id ckptfs.ID) string {
@@ -80,7 +63,7 @@ func TestCheckpointDirExcludes(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{".git/HEAD": "ref", "node_modules/m/i.js": "m", "src/a.go": "a",
+	testtree.Write(t, dir, map[string]string{".git/HEAD": "ref", "node_modules/m/i.js": "m", "src/a.go": "a",
 		"src/__pycache__/a.pyc": "c", "build/out": "o", "x.log": "l"})
 	res, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"})
 	if err != nil {
@@ -112,7 +95,7 @@ func TestCheckpointDirIfChangedAndStatCache(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"a": "a", "d/b": "b"})
+	testtree.Write(t, dir, map[string]string{"a": "a", "d/b": "b"})
 	first, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"})
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +107,7 @@ func TestCheckpointDirIfChangedAndStatCache(t *testing.T) {
 	if err != nil || !again.Unchanged || again.ID != first.ID {
 		t.Fatalf("if-changed on an unchanged dir: %+v %v", again, err)
 	}
-	writeTree(t, dir, map[string]string{"d/b": "B", "c": "c"})
+	testtree.Write(t, dir, map[string]string{"d/b": "B", "c": "c"})
 	next, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s", IfChanged: true})
 	if err != nil || next.Unchanged {
 		t.Fatalf("if-changed on a changed dir: %+v %v", next, err)
@@ -154,7 +137,7 @@ func TestCheckpointDirCanceled(t *testing.T) {
 	for i := range 200 {
 		files[fmt.Sprintf("d%d/f%d", i%10, i)] = strings.Repeat("x", i)
 	}
-	writeTree(t, dir, files)
+	testtree.Write(t, dir, files)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"}); !errors.Is(err, context.Canceled) {
@@ -182,7 +165,7 @@ func TestCheckpointDirCanceled(t *testing.T) {
 func TestCheckpointDirWarnings(t *testing.T) {
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"a": "a"})
+	testtree.Write(t, dir, map[string]string{"a": "a"})
 	if err := mkfifo(filepath.Join(dir, "fifo")); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +188,7 @@ func TestStatCacheDropsVanishedDirectories(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"a/b/c": "c", "a/x": "x", "keep/k": "k"})
+	testtree.Write(t, dir, map[string]string{"a/b/c": "c", "a/x": "x", "keep/k": "k"})
 	if _, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"}); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +198,7 @@ func TestStatCacheDropsVanishedDirectories(t *testing.T) {
 		}
 	}
 	os.RemoveAll(filepath.Join(dir, "a"))
-	writeTree(t, dir, map[string]string{"ab": "file named like a record key neighbour"})
+	testtree.Write(t, dir, map[string]string{"ab": "file named like a record key neighbour"})
 	if _, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"}); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +208,7 @@ func TestStatCacheDropsVanishedDirectories(t *testing.T) {
 		}
 	}
 	// The same names again, other content: read, not taken from old records.
-	writeTree(t, dir, map[string]string{"a/b/c": "C!", "a/x": "X!"})
+	testtree.Write(t, dir, map[string]string{"a/b/c": "C!", "a/x": "X!"})
 	res, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s"})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package fusefs
 import (
 	"context"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"slices"
 	"strings"
 	"syscall"
@@ -199,7 +200,7 @@ func TestInoTable(t *testing.T) {
 func TestViewsAndInodes(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+writeTree(t, map[string]string{"d/f": "x", "g": "x"}))
+	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+testtree.New(t, map[string]string{"d/f": "x", "g": "x"}))
 	id := strings.TrimPrefix(res, "ok ")
 	a, oa := tf.mustLookup("sessions/s/checkpoints/" + id[:12] + "/d/f")
 	b, ob := tf.mustLookup("sessions/s/branches/main/" + id[:8] + "/d/f")
@@ -218,8 +219,8 @@ func TestViewsAndInodes(t *testing.T) {
 func TestDiff(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	r1, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+writeTree(t, map[string]string{"a": "1", "b": "2", "d/x": "3"}))
-	r2, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+writeTree(t, map[string]string{"a": "1", "b": "changed", "c": "new"}))
+	r1, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+testtree.New(t, map[string]string{"a": "1", "b": "2", "d/x": "3"}))
+	r2, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+testtree.New(t, map[string]string{"a": "1", "b": "changed", "c": "new"}))
 	tf.ctl("sessions/s/ctl", "branch old from="+strings.TrimPrefix(r1, "ok ")[:10])
 	b, errno := tf.readFile("sessions/s/diff/old..main")
 	if want := "M b\nA c\nD d\nD d/x\n"; errno != 0 || string(b) != want {
@@ -244,7 +245,7 @@ func TestDiff(t *testing.T) {
 func TestStale(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	r1, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+src+" tag=t")
 	id1 := strings.TrimPrefix(r1, "ok ")
 	tf.ctl("sessions/s/ctl", "branch b")
@@ -289,7 +290,7 @@ func TestStale(t *testing.T) {
 func TestStatfs(t *testing.T) {
 	tf := newTestFS(t, Options{StoreDir: t.TempDir()})
 	tf.ctl("ctl", "session s")
-	tf.ctl("sessions/s/ctl", "checkpoint from="+writeTree(t, map[string]string{"f": strings.Repeat("x", 100000)}))
+	tf.ctl("sessions/s/ctl", "checkpoint from="+testtree.New(t, map[string]string{"f": strings.Repeat("x", 100000)}))
 	var out fuse.StatfsOut
 	tf.f.root.Statfs(bg, &out)
 	if out.Bsize != 4096 || out.Blocks <= out.Bfree || out.Bfree == 0 || out.Files == 0 {

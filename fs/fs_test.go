@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +32,7 @@ func TestLayout(t *testing.T) {
 	if got := tf.names("sessions/s1"); !slices.Equal(got, sessionNames) {
 		t.Fatalf("session dir = %v", got)
 	}
-	src := writeTree(t, map[string]string{"a.txt": "hello", "d/b": "bee", "l": "->a.txt", "empty": ""})
+	src := testtree.New(t, map[string]string{"a.txt": "hello", "d/b": "bee", "l": "->a.txt", "empty": ""})
 	res, errno := tf.ctl("sessions/s1/ctl", "checkpoint from="+src+" message='m 1' tag=t1")
 	if errno != 0 || !strings.HasPrefix(res, "ok ") {
 		t.Fatalf("checkpoint: %q %v", res, errno)
@@ -92,7 +93,7 @@ func TestLayout(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+writeTree(t, map[string]string{"f": "x", "d/": ""}))
+	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+testtree.New(t, map[string]string{"f": "x", "d/": ""}))
 	ck := "sessions/s/checkpoints/" + strings.TrimPrefix(res, "ok ")[:12]
 	dir, _ := tf.mustLookup(ck)
 	file, _ := tf.mustLookup(ck + "/f")
@@ -136,7 +137,7 @@ func TestSessionsMkdirRmdir(t *testing.T) {
 			t.Errorf("mkdir %q: %v, want %v", name, errno, want)
 		}
 	}
-	tf.ctl("sessions/new/ctl", "checkpoint from="+writeTree(t, map[string]string{"f": "x"}))
+	tf.ctl("sessions/new/ctl", "checkpoint from="+testtree.New(t, map[string]string{"f": "x"}))
 	if errno := d.Rmdir(bg, "new"); errno != syscall.ENOTEMPTY {
 		t.Fatalf("rmdir non-empty: %v", errno)
 	}
@@ -155,7 +156,7 @@ func TestSessionsMkdirRmdir(t *testing.T) {
 func TestControlErrors(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+src)
 	id := strings.TrimPrefix(res, "ok ")
 	cases := []struct {
@@ -219,7 +220,7 @@ func TestControlErrors(t *testing.T) {
 func TestControlVerbs(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	res, _ := tf.ctl("sessions/s/ctl", "checkpoint from="+src+" time=2020-01-02T03:04:05Z meta.tool=bash meta.k='v w' tag=a tag=b")
 	id1 := strings.TrimPrefix(res, "ok ")
 	in, err := tf.st.Info(bg, mustID(t, id1))
@@ -384,7 +385,7 @@ func TestAllowOtherAccess(t *testing.T) {
 	}
 	tf := newTestFS(t, Options{AllowOther: true})
 	tf.ctl("ctl", "session s")
-	src := writeTree(t, map[string]string{"open": "o", "secret": "s", "sub/x": "x", "closed/y": "y"})
+	src := testtree.New(t, map[string]string{"open": "o", "secret": "s", "sub/x": "x", "closed/y": "y"})
 	os.Chmod(src, 0o755)
 	os.Chmod(src+"/..", 0o755)
 	os.Chmod(src+"/secret", 0o600)
@@ -427,15 +428,15 @@ func TestAllowOtherAccess(t *testing.T) {
 func TestControlMergeAndGC(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	base := writeTree(t, map[string]string{"f": "a\nb\nc\n"})
+	base := testtree.New(t, map[string]string{"f": "a\nb\nc\n"})
 	if res, errno := tf.ctl("sessions/s/ctl", "checkpoint from="+base); errno != 0 {
 		t.Fatal(res)
 	}
 	if res, errno := tf.ctl("sessions/s/ctl", "branch other"); errno != 0 {
 		t.Fatal(res)
 	}
-	ours := writeTree(t, map[string]string{"f": "a\nOURS\nc\n"})
-	theirs := writeTree(t, map[string]string{"f": "a\nTHEIRS\nc\n"})
+	ours := testtree.New(t, map[string]string{"f": "a\nOURS\nc\n"})
+	theirs := testtree.New(t, map[string]string{"f": "a\nTHEIRS\nc\n"})
 	tf.ctl("sessions/s/ctl", "checkpoint from="+ours)
 	tf.ctl("sessions/s/ctl", "checkpoint from="+theirs+" branch=other")
 	res, errno := tf.ctl("sessions/s/ctl", "merge other")
@@ -465,13 +466,13 @@ func TestControlMergeAndGC(t *testing.T) {
 func TestControlRestoreAndExclude(t *testing.T) {
 	tf := newTestFS(t, Options{})
 	tf.ctl("ctl", "session s")
-	src := writeTree(t, map[string]string{"keep.go": "package x\n", "build/out.o": "obj", "sub/b": "b"})
+	src := testtree.New(t, map[string]string{"keep.go": "package x\n", "build/out.o": "obj", "sub/b": "b"})
 	res, errno := tf.ctl("sessions/s/ctl", "checkpoint from="+src+" exclude=build/ exclude='*.o'")
 	if errno != 0 {
 		t.Fatal(res)
 	}
 	id := strings.TrimPrefix(res, "ok ")
-	dst := writeTree(t, map[string]string{"extra": "x", "keep.go": "old"})
+	dst := testtree.New(t, map[string]string{"extra": "x", "keep.go": "old"})
 	res, errno = tf.ctl("sessions/s/ctl", "restore "+id[:10]+" to="+dst+" delete=no")
 	if errno != 0 || res != "ok written=3 removed=0 unchanged=0" {
 		t.Fatalf("restore delete=no: %q %v", res, errno)

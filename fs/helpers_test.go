@@ -2,8 +2,6 @@ package fusefs
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -145,33 +143,4 @@ func (tf *testFS) ctl(p, line string) (string, syscall.Errno) {
 	res, _ := h.Read(bg, buf, 0)
 	b, _ := res.Bytes(buf)
 	return strings.TrimSuffix(string(b), "\n"), werr
-}
-
-// writeTree creates files below a fresh directory: name → content, a
-// name ending in "/" is a directory, "->x" content makes a symlink.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if target, ok := strings.CutPrefix(content, "->"); ok {
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -203,7 +204,7 @@ func BenchmarkCheckpointCtl(b *testing.B) {
 	for i := range 20 {
 		files[fmt.Sprintf("f%02d", i)] = strings.Repeat(fmt.Sprint(i), 200)
 	}
-	src := writeTree(b, files)
+	src := testtree.New(b, files)
 	b.Run("api", func(b *testing.B) {
 		st, err := ckptfs.Open(newStore(b), ckptfs.Options{})
 		if err != nil {

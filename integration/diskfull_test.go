@@ -3,6 +3,7 @@ package integration
 import (
 	"crypto/rand"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func TestControlENOSPC(t *testing.T) {
 	// Unmount the tmpfs only after the mount process has stopped.
 	t.Cleanup(func() { m.stop(); syscall.Unmount(disk, syscall.MNT_DETACH) })
 	mustCtl(t, m.path("ctl"), "session s")
-	small := writeTree(t, map[string]string{"f": "fits"})
+	small := testtree.New(t, map[string]string{"f": "fits"})
 	first := checkpoint(t, m, "s", small)
 
 	big := t.TempDir()

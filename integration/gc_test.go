@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestAutoGC(t *testing.T) {
 	store := newStore(t)
 	m := startMount(t, store, "--gc-every", "300ms", "--keep-last", "1")
 	mustCtl(t, m.path("ctl"), "session s")
-	src := writeTree(t, map[string]string{"f": "one"})
+	src := testtree.New(t, map[string]string{"f": "one"})
 	checkpoint(t, m, "s", src)
 	os.WriteFile(src+"/f", []byte("two"), 0o644)
 	checkpoint(t, m, "s", src)
@@ -48,7 +49,7 @@ func TestMergeThroughCtl(t *testing.T) {
 	store := newStore(t)
 	m := startMount(t, store)
 	mustCtl(t, m.path("ctl"), "session s")
-	src := writeTree(t, map[string]string{"f": "a\nb\nc\n"})
+	src := testtree.New(t, map[string]string{"f": "a\nb\nc\n"})
 	checkpoint(t, m, "s", src)
 	mustCtl(t, m.path("sessions", "s", "ctl"), "branch other")
 	os.WriteFile(src+"/f", []byte("a\nOURS\nc\n"), 0o644)

@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +25,7 @@ func TestConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan string, writers*rounds*2)
 	for w := range writers {
-		src := writeTree(t, map[string]string{"w": fmt.Sprint(w)})
+		src := testtree.New(t, map[string]string{"w": fmt.Sprint(w)})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -76,7 +77,7 @@ echo "checkpoint from=%[2]s branch=b%[3]d" >&3 && read b <&3 && echo "$b"`, sctl
 func TestManyOpens(t *testing.T) {
 	m := startMount(t, newStore(t))
 	mustCtl(t, m.path("ctl"), "session s")
-	id := checkpoint(t, m, "s", writeTree(t, map[string]string{"f": "x"}))
+	id := checkpoint(t, m, "s", testtree.New(t, map[string]string{"f": "x"}))
 	sctl := m.path("sessions/s/ctl")
 	var wg sync.WaitGroup
 	const n = 64
@@ -122,7 +123,7 @@ func TestRemountKeepsInodes(t *testing.T) {
 	store := newStore(t)
 	m := startMount(t, store)
 	mustCtl(t, m.path("ctl"), "session s")
-	id := checkpoint(t, m, "s", writeTree(t, map[string]string{"a/b/c": "x", "l": "->a", "e": ""}), "tag=t")
+	id := checkpoint(t, m, "s", testtree.New(t, map[string]string{"a/b/c": "x", "l": "->a", "e": ""}), "tag=t")
 	paths := []string{"ctl", "sessions/s", "sessions/s/ctl", "sessions/s/branches/main", "sessions/s/branches/main/log",
 		"sessions/s/branches/main/HEAD", "sessions/s/checkpoints/" + id[:12], "sessions/s/checkpoints/" + id[:12] + ".json",
 		"sessions/s/checkpoints/" + id[:12] + "/a/b/c", "sessions/s/checkpoints/" + id[:12] + "/l",
@@ -166,7 +167,7 @@ func TestRemountKeepsInodes(t *testing.T) {
 // socket.
 func TestCLIWhileMounted(t *testing.T) {
 	m := startMount(t, newStore(t))
-	src := writeTree(t, map[string]string{"f": "content"})
+	src := testtree.New(t, map[string]string{"f": "content"})
 	out, stderr, err := cli(m.store, "checkpoint", "--session", "s", "--message", "via cli", src)
 	if err != nil {
 		t.Fatalf("checkpoint: %v %s", err, stderr)

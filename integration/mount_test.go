@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ import (
 // relative, absolute and dangling symlinks, two files with equal content.
 func sourceTree(t *testing.T) string {
 	t.Helper()
-	dir := writeTree(t, map[string]string{
+	dir := testtree.New(t, map[string]string{
 		"a.txt":           "hello\n",
 		"same1":           "identical",
 		"same2":           "identical",
@@ -177,7 +178,7 @@ func getxattr(path, name string) (string, error) {
 func TestReadOnly(t *testing.T) {
 	m := startMount(t, newStore(t))
 	os.Mkdir(m.path("sessions", "s"), 0o755)
-	id := checkpoint(t, m, "s", writeTree(t, map[string]string{"f": "x", "d/g": "y"}))
+	id := checkpoint(t, m, "s", testtree.New(t, map[string]string{"f": "x", "d/g": "y"}))
 	ck := m.path("sessions/s/checkpoints", id[:12])
 	f := filepath.Join(ck, "f")
 	ops := map[string]func() error{
@@ -225,7 +226,7 @@ func TestReadOnly(t *testing.T) {
 func TestControlErrnos(t *testing.T) {
 	m := startMount(t, newStore(t))
 	mustCtl(t, m.path("ctl"), "session s")
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	id := checkpoint(t, m, "s", src)
 	sctl := m.path("sessions/s/ctl")
 	cases := []struct {
@@ -341,7 +342,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("NUL: %v", errno)
 	}
 	// A final line without newline runs on close.
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	if out, err := sh(fmt.Sprintf("printf 'checkpoint from=%s' > %q && cat %q", src, sctl, sctl)); err != nil || !strings.HasPrefix(out, "ok ") {
 		t.Errorf("line without newline: %v %q", err, out)
 	}
@@ -351,7 +352,7 @@ func TestBadInput(t *testing.T) {
 func TestExecProtocol(t *testing.T) {
 	m := startMount(t, newStore(t))
 	mustCtl(t, m.path("ctl"), "session s")
-	src := writeTree(t, map[string]string{"f": "x"})
+	src := testtree.New(t, map[string]string{"f": "x"})
 	sctl := m.path("sessions/s/ctl")
 	out := mustSh(t, fmt.Sprintf(`exec 3<>%[1]q
 echo "checkpoint from=%[2]s message=one" >&3; read r1 <&3
@@ -437,7 +438,7 @@ func TestPrefixLookups(t *testing.T) {
 func TestVisibility(t *testing.T) {
 	m := startMount(t, newStore(t))
 	mustCtl(t, m.path("ctl"), "session s")
-	src := writeTree(t, map[string]string{"f": "v1"})
+	src := testtree.New(t, map[string]string{"f": "v1"})
 	id1 := checkpoint(t, m, "s", src, "tag=keep")
 	cps, mainDir := m.path("sessions/s/checkpoints"), m.path("sessions/s/branches/main")
 	before := listNames(t, cps)
@@ -517,7 +518,7 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 // and the rest of the checkpoint stays readable.
 func TestCorruptionEIO(t *testing.T) {
 	store := newStore(t)
-	src := writeTree(t, map[string]string{"bad": strings.Repeat("damaged ", 1000), "good": "fine"})
+	src := testtree.New(t, map[string]string{"bad": strings.Repeat("damaged ", 1000), "good": "fine"})
 	id := corruptFile(t, store, "s", src, "bad")
 	m := startMount(t, store)
 	ck := m.path("sessions/s/checkpoints", id[:12])
@@ -535,7 +536,7 @@ func TestCorruptionEIO(t *testing.T) {
 func TestXattrNamespaces(t *testing.T) {
 	m := startMount(t, newStore(t))
 	mustCtl(t, m.path("ctl"), "session s")
-	id := checkpoint(t, m, "s", writeTree(t, map[string]string{"f": "x"}))
+	id := checkpoint(t, m, "s", testtree.New(t, map[string]string{"f": "x"}))
 	for _, p := range []string{m.path("sessions", "s", "checkpoints", id), m.path("sessions", "s", "checkpoints", id, "f"), m.path("ctl")} {
 		if _, err := getxattr(p, "security.selinux"); errnoOf(err) != syscall.ENOTSUP {
 			t.Errorf("%s: security.selinux: %v, want ENOTSUP", p, err)
