@@ -203,7 +203,11 @@ func (cs *catalogs) cached(session string) *catalog {
 	if e == nil {
 		return nil
 	}
-	e.mu.Lock()
+	// Never wait for a rebuild in progress: callers fall back to the
+	// store, which answers the same.
+	if !e.mu.TryLock() {
+		return nil
+	}
 	defer e.mu.Unlock()
 	if e.cat != nil && e.cat.gen == gen {
 		return e.cat

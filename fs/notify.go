@@ -179,10 +179,19 @@ func (f *fsys) invalidate(ev ckptfs.Event) {
 				}
 			}
 		}
-		return
+		// The event moved ev.Branch's head: names under branches/B that
+		// were only reachable as the old head may have left the branch.
+		var b *gofs.Inode
+		if br := sess.GetChild("branches"); br != nil && ev.Branch != "" {
+			b = br.GetChild(ev.Branch)
+		}
+		if b == nil {
+			return
+		}
+		owners, dirs = nil, []*gofs.Inode{b}
 	}
-	// Deletions and tag changes: check every live name against a fresh
-	// catalog.
+	// Deletions, tag changes and a moved head: check the live names
+	// against a fresh catalog.
 	if len(dirs) == 0 && len(owners) == 0 {
 		return
 	}

@@ -552,3 +552,23 @@ func TestXattrNamespaces(t *testing.T) {
 		t.Fatalf("user.ckptfs.id = %q, %v", v, err)
 	}
 }
+
+// TestBranchHeadMoveInvalidates: a checkpoint reachable under branches/B
+// only as B's head disappears from there once B moves on, even if the
+// kernel cached it.
+func TestBranchHeadMoveInvalidates(t *testing.T) {
+	m := startMount(t, newStore(t))
+	mustCtl(t, m.path("ctl"), "session s")
+	src := testtree.New(t, map[string]string{"f": "one"})
+	id1 := checkpoint(t, m, "s", src)
+	mustCtl(t, m.path("sessions", "s", "ctl"), "branch b")
+	old := m.path("sessions", "s", "branches", "b", id1[:12])
+	if _, err := os.Stat(old); err != nil { // now in the kernel's cache
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "f"), []byte("two"), 0o644)
+	checkpoint(t, m, "s", src, "branch=b")
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Fatalf("stat %s after b moved on: %v, want ENOENT", old, err)
+	}
+}
