@@ -119,7 +119,7 @@ func (d *branchDir) logFile() child {
 }
 
 func (d *branchDir) ckptRoot(sum ckptfs.Summary, name string) child {
-	return newCkptRoot(sum, d.session, d.branch, d.path(name))
+	return newCkptRoot(sum, d.branch, d.path(name))
 }
 
 // onBranch reports whether sum belongs in this directory.

@@ -231,7 +231,7 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("diff by ids = %q", b2)
 	}
 	for name, want := range map[string]syscall.Errno{"main": syscall.ENOENT, "nope..main": syscall.ENOENT,
-		"main..": syscall.ENOENT, "main..ffff": syscall.ENOENT} {
+		"main..": syscall.ENOENT, "..main": syscall.ENOENT, "main..ffff": syscall.ENOENT, "main..ABCD": syscall.ENOENT} {
 		if _, _, errno := tf.lookup("sessions/s/diff/" + name); errno != want {
 			t.Errorf("diff/%s: %v, want %v", name, errno, want)
 		}

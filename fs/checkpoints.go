@@ -76,7 +76,7 @@ func (d *checkpointsDir) newChild(sum ckptfs.Summary, name string, isJSON bool) 
 	if isJSON {
 		return newInfoFile(d.session, sum)
 	}
-	return newCkptRoot(sum, d.session, "", "sessions/"+d.session+"/checkpoints/"+name)
+	return newCkptRoot(sum, "", "sessions/"+d.session+"/checkpoints/"+name)
 }
 
 func (d *checkpointsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
@@ -97,8 +97,12 @@ func (d *checkpointsDir) list(ctx context.Context) (listing, syscall.Errno) {
 			fuse.DirEntry{Name: cat.names[i] + ".json", Mode: syscall.S_IFREG, Ino: infoIdent(d.session, id).ino})
 	}
 	plus := func(ctx context.Context, k int, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-		i := k / 2
-		return d.fsys.instantiate(ctx, d.EmbeddedInode(), d.newChild(cat.list[i], cat.names[i], k%2 == 1), out)
+		if k%2 == 1 {
+			// ID.json: its size needs the checkpoint object; leave it
+			// to a real lookup (as listings above plusLimit do).
+			return nil, syscall.ENOENT
+		}
+		return d.fsys.instantiate(ctx, d.EmbeddedInode(), d.newChild(cat.list[k/2], cat.names[k/2], false), out)
 	}
 	return listing{ents: ents, plus: plus}, 0
 }

@@ -20,11 +20,10 @@ import (
 // ckView is one entry point into a checkpoint's tree: checkpoints/NAME or
 // branches/B/NAME. Every node below it shares it.
 type ckView struct {
-	sum     ckptfs.Summary // catalog record: id, time, branch, message, parents
-	session string
-	branch  string // "" for checkpoints/NAME, else B of branches/B/NAME
-	view    string // mount path of the view's root (its Gen)
-	idHex   string
+	sum    ckptfs.Summary // catalog record: id, time, branch, message, parents
+	branch string         // "" for checkpoints/NAME, else B of branches/B/NAME
+	view   string         // mount path of the view's root (its Gen)
+	idHex  string
 
 	mu   sync.Mutex
 	root ckptfs.ID // root tree, read on first use
@@ -46,8 +45,8 @@ func (v *ckView) rootTree(ctx context.Context, f *fsys) (ckptfs.ID, error) {
 }
 
 // newCkptRoot returns the root node of a view of checkpoint sum.
-func newCkptRoot(sum ckptfs.Summary, session, branch, view string) *ckDir {
-	v := &ckView{sum: sum, session: session, branch: branch, view: view, idHex: sum.ID.String()}
+func newCkptRoot(sum ckptfs.Summary, branch, view string) *ckDir {
+	v := &ckView{sum: sum, branch: branch, view: view, idHex: sum.ID.String()}
 	d := &ckDir{v: v, entry: tree.RootEntry(ckptfs.ID{}, tree.Summary{})}
 	d.id = ckptIdent(v.idHex, "", view)
 	return d
@@ -66,7 +65,6 @@ func (d *ckDir) mode() uint32 { return syscall.S_IFDIR }
 func (d *ckDir) attr(ctx context.Context, out *fuse.Attr) (time.Duration, time.Duration, syscall.Errno) {
 	// Directories show the checkpoint's time (SPEC §2).
 	d.fsys.setCommon(out, syscall.S_IFDIR|d.entry.Mode&0o7777, 4096, d.v.sum.Time)
-	out.Blocks = 8
 	return longTimeout, longTimeout, 0
 }
 

@@ -28,7 +28,6 @@ type Request struct {
 	Session string
 	Cmd     ctlparse.Command
 
-	fsys   *fsys
 	caller *fuse.Caller // set with --allow-other
 }
 

@@ -199,7 +199,7 @@ func (f *fsys) execute(ctx context.Context, session, line string) (string, sysca
 		// The grammar and the verb tables list the same verbs.
 		return "error: unknown verb " + strconv.Quote(cmd.Verb), syscall.EINVAL, true
 	}
-	req := &Request{Store: f.st, Session: session, Cmd: cmd, fsys: f}
+	req := &Request{Store: f.st, Session: session, Cmd: cmd}
 	if c, ok := fuse.FromContext(ctx); ok && f.opts.AllowOther {
 		req.caller = c
 	}

@@ -3,7 +3,6 @@ package fusefs
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -42,15 +41,7 @@ func (d *diffDir) resolve(ctx context.Context, ref string) (ckptfs.ID, syscall.E
 		return ckptfs.ID{}, syscall.ENOENT
 	}
 	id, err := d.fsys.st.ResolveRef(ctx, d.session, ref)
-	switch {
-	case err == nil:
-		return id, 0
-	case errors.Is(err, ckptfs.ErrAmbiguous):
-		return ckptfs.ID{}, syscall.EINVAL
-	case errors.Is(err, ckptfs.ErrNotFound), errors.Is(err, ckptfs.ErrInvalidID):
-		return ckptfs.ID{}, syscall.ENOENT
-	}
-	return ckptfs.ID{}, d.errno(err)
+	return id, d.errno(err) // ENOENT, EINVAL when ambiguous
 }
 
 func (d *diffDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {

@@ -62,13 +62,10 @@ func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	return h.l.plus(ctx, i, out)
 }
 
-func (h *dirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {}
-
 var (
 	_ gofs.FileReaddirenter = (*dirHandle)(nil)
 	_ gofs.FileSeekdirer    = (*dirHandle)(nil)
 	_ gofs.FileLookuper     = (*dirHandle)(nil)
-	_ gofs.FileReleasedirer = (*dirHandle)(nil)
 )
 
 // lister is a directory whose content is computed on opendir.

@@ -35,8 +35,9 @@
 // disappear (sessions, branches, tags, checkpoint names, tag links) are
 // also cached for an hour; the store's event callback queues their
 // invalidation (notify.go), which a goroutine sends to the kernel for the
-// names go-fuse knows the kernel holds. Listings are never cached (no
-// FOPEN_CACHE_DIR), so new entries appear at once. Files whose content
+// names go-fuse knows the kernel holds. Listings of directories that change
+// are never cached (no FOPEN_CACHE_DIR), so new entries appear at once;
+// listings inside a checkpoint, which never change, are. Files whose content
 // changes (log, stats.json, ID.json) have attribute timeout 0, an exact
 // size at every stat, and DIRECT_IO handles whose content is fixed at
 // open. HEAD's target is read at each readlink (symlink caching is not
