@@ -37,6 +37,16 @@ func (pf *policyFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&pf.keepTagged, "keep-tagged", true, "keep every tagged checkpoint")
 }
 
+// given reports whether any retention flag was set.
+func (pf *policyFlags) given() bool {
+	for _, r := range gcRules {
+		if pf.flags.Changed(r.name) {
+			return true
+		}
+	}
+	return pf.flags.Changed("keep-tagged")
+}
+
 // policy returns the policy the flags give (the SPEC §8 default when none).
 func (pf *policyFlags) policy() (gc.Policy, error) {
 	var p gc.Policy

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ckptfs/ckptfs"
 	fusefs "github.com/ckptfs/ckptfs/fs"
+	"github.com/ckptfs/ckptfs/gc"
 	"github.com/spf13/pflag"
 )
 
@@ -20,6 +21,7 @@ type mountOptions struct {
 	allowOther, debug bool
 	gcEvery           time.Duration
 	policy            policyFlags
+	gcPolicy          gc.Policy // from policy, checked before mounting
 }
 
 func cmdMount() *command {
@@ -42,6 +44,14 @@ func cmdMount() *command {
 			if o.gcEvery < 0 {
 				return usagef("--gc-every must be positive")
 			}
+			p, err := o.policy.policy()
+			if err != nil {
+				return err
+			}
+			if o.gcEvery == 0 && o.policy.given() {
+				return usagef("the retention flags need --gc-every")
+			}
+			o.gcPolicy = p
 			return runMount(ctx, a, a.abs(args[0]), o)
 		},
 	}
@@ -101,16 +111,9 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 	gcDone := make(chan struct{})
 	gcCtx, stopGC := context.WithCancel(ctx)
 	if o.gcEvery > 0 {
-		p, err := o.policy.policy()
-		if err != nil {
-			stopGC()
-			stopControl()
-			srv.Unmount()
-			return err
-		}
 		go func() {
 			defer close(gcDone)
-			store.RunAutoGC(gcCtx, o.gcEvery, ckptfs.GCOptions{Policy: p}, func(format string, args ...any) {
+			store.RunAutoGC(gcCtx, o.gcEvery, ckptfs.GCOptions{Policy: o.gcPolicy}, func(format string, args ...any) {
 				log.Info(fmt.Sprintf(format, args...))
 			})
 		}()
