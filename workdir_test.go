@@ -218,3 +218,34 @@ func TestStatCacheDropsVanishedDirectories(t *testing.T) {
 		t.Fatalf("state %q", got)
 	}
 }
+
+// TestCheckpointDirAfterGC: the stat cache names a root tree that gc has
+// since collected (its only checkpoint was deleted); an unchanged directory
+// must still get a checkpoint whose tree is stored.
+func TestCheckpointDirAfterGC(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	dir := t.TempDir()
+	testtree.Write(t, dir, map[string]string{"a": "1", "d/b": "2"})
+	r1, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, "one", r1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GC(ctx, ckptfs.GCOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Fsck(ctx, nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("fsck: %v %v", err, rep.Faults)
+	}
+	if got, err := s.ReadFile(ctx, r2.ID, "d/b"); err != nil || string(got) != "2" {
+		t.Fatalf("read: %q %v", got, err)
+	}
+}

@@ -242,19 +242,22 @@ func (ob *ObjectBatch) Reuse(id ID) error {
 		ob.mu.Unlock()
 		return nil
 	}
-	ob.seen[id] = struct{}{}
 	ob.pinned = append(ob.pinned, id)
-	ob.s.pins.pin(id)
+	ob.s.pins.pin(id) // before the existence check: see pinSet
 	ob.noteCheckLocked()
-	ob.present = append(ob.present, id)
 	ob.mu.Unlock()
 	has, err := ob.s.Has(id)
 	if err != nil {
 		return err
 	}
 	if !has {
+		// Not marked seen: a later Put of the same id must write it.
 		return fmt.Errorf("reuse object %s: %w", id, ErrNotFound)
 	}
+	ob.mu.Lock()
+	ob.seen[id] = struct{}{}
+	ob.present = append(ob.present, id)
+	ob.mu.Unlock()
 	return nil
 }
 

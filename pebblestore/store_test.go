@@ -332,3 +332,26 @@ func TestDeletesWorkOnAFullDisk(t *testing.T) {
 		t.Fatalf("adding on a full disk: %v", err)
 	}
 }
+
+// TestReuseOfMissingObjectThenPut: a failed Reuse (the object was
+// collected) must not keep a later Put of the same id from writing it.
+func TestReuseOfMissingObjectThenPut(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	data := []byte("a tree that gc removed")
+	id := Hash(KindTree, data)
+	ob := s.NewObjectBatch()
+	defer ob.Close()
+	if err := ob.Reuse(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("reuse of a missing object: %v", err)
+	}
+	if err := ob.PutWithID(id, KindTree, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, ob, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := s.Get(ctx, id); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("object after put: %q %v", got, err)
+	}
+}
