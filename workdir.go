@@ -77,8 +77,7 @@ func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptio
 	})
 	if err == nil && update != nil {
 		// After the commit: the cache refers to a tree a checkpoint holds.
-		w := pebblestore.StatCacheWrite{Header: update.Header, Put: update.Put, DeleteTrees: update.DeleteTrees, Reset: update.Reset}
-		if perr := s.st.UpdateStatCache(dir, w); perr != nil {
+		if perr := s.st.UpdateStatCache(dir, *update); perr != nil {
 			s.log.Warn("stat cache not saved", "dir", dir, "err", perr)
 		}
 	}

@@ -1,8 +1,6 @@
 package pebblestore
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 
@@ -95,24 +93,4 @@ func (s *Store) UpdateStatCache(dir string, w StatCacheWrite) error {
 		return fmt.Errorf("pebblestore: write stat cache: %w", mapIOError(err))
 	}
 	return nil
-}
-
-// DeleteStatCache drops the stat cache of directory dir.
-func (s *Store) DeleteStatCache(dir string) error {
-	p := statCachePrefix(dir)
-	if err := s.db.DeleteRange(p, prefixEnd(p), pebble.NoSync); err != nil {
-		return fmt.Errorf("pebblestore: delete stat cache: %w", mapIOError(err))
-	}
-	return nil
-}
-
-// StatCaches calls fn with the directory of every stored stat cache.
-func (s *Store) StatCaches(ctx context.Context, fn func(dir string) error) error {
-	return s.scan(ctx, []byte(pfxStatCache), func(k, v []byte) error {
-		rest := k[len(pfxStatCache):]
-		if i := bytes.IndexByte(rest, 0); i >= 0 && bytes.Equal(rest[i+1:], []byte{'h'}) {
-			return fn(string(rest[:i]))
-		}
-		return nil
-	})
 }

@@ -12,7 +12,7 @@
 // chunks and checkpoints) and writes through a Putter (an ObjectBatch):
 // PutBytes/PutReader store file content (one blob below 512 KiB, FastCDC
 // chunks above), Editor edits a tree copy-on-write so that the cost follows
-// the change, ImportDir snapshots a directory, Diff compares two trees in
+// the change, Import snapshots a directory, Diff compares two trees in
 // bytewise path order.
 //
 // Decoders validate everything (names, order, sizes, canonical varints) and

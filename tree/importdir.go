@@ -79,16 +79,6 @@ var (
 	ErrChangedWhileRead = errors.New("tree: changed while being read; recorded as read")
 )
 
-// ImportDir stores the directory tree at dir and returns its root tree id
-// and totals (Import without the stat cache result).
-func ImportDir(ctx context.Context, p Putter, dir string, o ImportOptions) (ID, Summary, error) {
-	res, err := Import(ctx, p, dir, o)
-	if err != nil {
-		return ID{}, Summary{}, err
-	}
-	return res.Root, res.Summary, nil
-}
-
 // Import stores the directory tree at dir (symlinks below it are recorded,
 // never followed) and returns its root tree id, totals and stat cache.
 // Regular files, directories and symlinks are kept with their mode and
@@ -106,7 +96,7 @@ func Import(ctx context.Context, p Putter, dir string, o ImportOptions) (*Import
 	}
 	defer unix.Close(root)
 	im := &importer{p: p, root: root, o: &o, start: now().UnixNano(), bigSem: make(chan struct{}, maxBigReads)}
-	top := &walkDir{dev: rootSt.dev}
+	top := &walkDir{}
 	if top.cache, err = im.usableCache(o.Cache, rootSt.dev); err != nil {
 		return nil, err
 	}
@@ -120,11 +110,7 @@ func Import(ctx context.Context, p Putter, dir string, o ImportOptions) (*Import
 	if err != nil {
 		return nil, err
 	}
-	if b.same {
-		if err := p.Reuse(b.id); err != nil {
-			return nil, err
-		}
-	}
+	// b.same: the root is the cache's root, which usableCache pinned.
 	res := &ImportResult{Root: b.id, Summary: b.sum, Read: int(im.read.Load()),
 		Reused: int(im.reused.Load()), ReusedDirs: im.reusedDirs, Cache: o.Cache}
 	old := o.Cache
@@ -185,7 +171,6 @@ type importer struct {
 // walkDir is one directory met by the walk.
 type walkDir struct {
 	rel   string
-	dev   uint64
 	kids  []walkNode // sorted by name
 	cache *cacheDir  // what the cache knew of it (nil: nothing)
 }
@@ -355,7 +340,7 @@ func (im *importer) stat(d *walkDir, fd int, name string, cached *cacheEntry) (w
 	}
 	switch st.typ {
 	case TypeDir:
-		n.dir = &walkDir{rel: rel, dev: st.dev, cache: im.cache.sub(n.cached, rel, st.dev)}
+		n.dir = &walkDir{rel: rel, cache: im.cache.sub(n.cached, rel, st.dev)}
 	case TypeSymlink:
 		target, err := readlinkAt(fd, name)
 		if err != nil && !skippable(err) {

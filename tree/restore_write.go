@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,18 +113,6 @@ func setTimes(fd int, name string, mtime int64, flags int) error {
 	return unix.UtimesNanoAt(fd, name, ts, flags)
 }
 
-func sameChunks(a, b []Chunk) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func (rs *restorer) tmpName() string {
 	return fmt.Sprintf("%s%d-%d.tmp", TempPrefix, rs.pid, rs.tmpSeq.Add(1))
 }
@@ -156,7 +145,7 @@ func sameContent(fd int, e *Entry) (cur fileStat, same bool, err error) {
 	if err != nil {
 		return cur, false, err
 	}
-	return cur, sameChunks(chunks, e.Chunks), nil
+	return cur, slices.Equal(chunks, e.Chunks), nil
 }
 
 // hashOnly is a Putter that stores nothing (content comparison).
@@ -185,12 +174,9 @@ func (rs *restorer) writeFile(d *restoreDir, fd int, rel string, e *Entry) error
 		if err := rs.ctx.Err(); err != nil {
 			return err
 		}
-		b, err := rs.r.object(rs.ctx, c.ID, pebblestore.KindBlob)
+		b, err := rs.r.uncachedChunk(rs.ctx, c)
 		if err != nil {
 			return fmt.Errorf("tree: restore %s: %w", rel, err)
-		}
-		if uint64(len(b)) != c.Size {
-			return fmt.Errorf("%w: tree: restore %s: chunk %s has %d bytes, tree says %d", pebblestore.ErrCorrupt, rel, c.ID.Short(), len(b), c.Size)
 		}
 		if err := writeAll(w, b); err != nil {
 			return fmt.Errorf("tree: restore %s: %w", rel, err)

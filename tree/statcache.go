@@ -50,13 +50,8 @@ type StatCache struct {
 // StatCacheUpdate is what an import changed in a stat cache: a new
 // header, the records to write (by directory path), and the directories
 // whose records, and those of everything below them, go. Reset drops
-// every record first.
-type StatCacheUpdate struct {
-	Header      []byte
-	Put         map[string][]byte
-	DeleteTrees []string
-	Reset       bool
-}
+// every record first. It is what the store writes.
+type StatCacheUpdate = pebblestore.StatCacheWrite
 
 // ErrBadStatCache is wrapped by DecodeStatCache.
 var ErrBadStatCache = errors.New("tree: unreadable stat cache")
