@@ -2,6 +2,7 @@ package tree
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -44,6 +45,10 @@ type RestoreResult struct {
 // TempPrefix starts the names of the temporary files a restore writes
 // before renaming them into place.
 const TempPrefix = ".ckptfs-"
+
+// ErrProtected is passed to Warn for a path restore leaves alone because
+// excludes protect it.
+var ErrProtected = errors.New("tree: protected by an exclude")
 
 // Restore makes directory dir equal to the tree root, writing only what
 // differs: files are compared by size, then by the stat cache or by
@@ -256,7 +261,13 @@ func (rs *restorer) entry(d *restoreDir, fd int, name string, e *Entry, exists b
 		return nil, nil, nil
 	}
 	if cur != nil && cur.typ != e.Type {
-		// A type change: the tree's entry wins, whatever it replaces.
+		// A type change: the tree's entry wins — except over a protected
+		// directory (a .git/ where the checkpoint has a git worktree's
+		// .git file), which is never removed.
+		if cur.typ == TypeDir && rs.protected(d, rel, true) {
+			rs.warn(rel, fmt.Errorf("%w: the checkpoint has a %s here, the protected directory is left alone", ErrProtected, e.Type))
+			return nil, nil, nil
+		}
 		if err := rs.remove(d, fd, name, rel, cur, true); err != nil {
 			return nil, nil, err
 		}

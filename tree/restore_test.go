@@ -264,3 +264,32 @@ func TestStatCacheRejectsCorruption(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreKeepsProtectedDirOverTypeChange: the checkpoint has a file
+// where the directory now holds an excluded directory (a git worktree's
+// .git file, later a real .git/): restore warns and leaves it alone.
+func TestRestoreKeepsProtectedDirOverTypeChange(t *testing.T) {
+	s := memStore(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{".git": "gitdir: /elsewhere", "a": "a"})
+	ck := checkpointDir(t, s, dir)
+	os.Remove(filepath.Join(dir, ".git"))
+	writeFiles(t, dir, map[string]string{".git/HEAD": "ref: refs/heads/main", "a": "A"})
+	ex, _ := tree.NewExcluder([]string{".git/"})
+	var warned []string
+	restore(t, s, ck.Root, dir, tree.RestoreOptions{Delete: true, Excluder: ex,
+		Warn: func(rel string, err error) {
+			if errors.Is(err, tree.ErrProtected) {
+				warned = append(warned, rel)
+			}
+		}})
+	if b, err := os.ReadFile(filepath.Join(dir, ".git/HEAD")); err != nil || string(b) != "ref: refs/heads/main" {
+		t.Fatalf("the protected .git/ was touched: %q %v", b, err)
+	}
+	if len(warned) != 1 || warned[0] != ".git" {
+		t.Fatalf("warnings %v", warned)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "a")); string(b) != "a" {
+		t.Fatal("a not restored")
+	}
+}
