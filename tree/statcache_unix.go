@@ -91,8 +91,13 @@ func openBeneath(root int, rel string, flags int, mode uint32) (int, error) {
 	}
 	for i := 0; ; i++ {
 		fd, err := unix.Openat2(root, rel, how)
-		if err == unix.EINTR || err == unix.EAGAIN && i < 8 { // EAGAIN: a concurrent rename
+		switch {
+		case err == unix.EINTR || err == unix.EAGAIN && i < 8: // EAGAIN: a concurrent rename
 			continue
+		case err == unix.EAGAIN:
+			// Renames elsewhere kept invalidating the lookup: walk the
+			// path one component at a time, which has the same guarantees.
+			return openByComponent(root, rel, flags, mode)
 		}
 		return fd, err
 	}
