@@ -39,6 +39,8 @@ type CheckpointOptions struct {
 	// Import tunes directory checkpoints (Warn, Progress, Workers; the
 	// stat cache and the excluder are set by CheckpointDir).
 	Import tree.ImportOptions
+
+	source *tree.Source // set by CheckpointDir, recorded in the checkpoint
 }
 
 // Result of creating a checkpoint.
@@ -199,6 +201,7 @@ func (s *Store) createOnce(ctx context.Context, o *CheckpointOptions, start time
 		Time: t.UTC(), Message: o.Message, Meta: maps.Clone(o.Meta),
 		Stats: tree.Stats{Files: sum.Files, Dirs: sum.Dirs, Bytes: sum.Bytes,
 			NewBytes: w.RawBytes, StoredBytes: w.StoredBytes, Duration: time.Since(start)},
+		Source: o.source,
 	}
 	id, err := s.commitCheckpoint(ctx, ob, ck, o.Tags, followHead, parent)
 	return Result{ID: id}, err

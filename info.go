@@ -25,6 +25,9 @@ type Info struct {
 	Meta    map[string]string `json:"meta"`
 	Stats   InfoStats         `json:"stats"`
 	Merge   *MergeInfo        `json:"merge,omitempty"`
+	// Source is present on directory checkpoints (an extension of SPEC
+	// §5: the directory and the exclude patterns of its walk).
+	Source *SourceInfo `json:"source,omitempty"`
 	// Root is the root tree (not part of the JSON).
 	Root ID `json:"-"`
 }
@@ -44,6 +47,12 @@ type MergeInfo struct {
 	Base      ID       `json:"base"`
 	Strategy  string   `json:"strategy"`
 	Conflicts []string `json:"conflicts"`
+}
+
+// SourceInfo is the "source" object of a directory checkpoint.
+type SourceInfo struct {
+	Dir      string   `json:"dir"`
+	Excludes []string `json:"excludes"`
 }
 
 // Summary is the listing form of a checkpoint (catalog only, no object
@@ -110,6 +119,12 @@ func infoOf(rec pebblestore.CheckpointRecord, ck *tree.Checkpoint) Info {
 		in.Merge = &MergeInfo{Base: m.Base, Strategy: m.Strategy, Conflicts: m.Conflicts}
 		if in.Merge.Conflicts == nil {
 			in.Merge.Conflicts = []string{}
+		}
+	}
+	if src := ck.Source; src != nil {
+		in.Source = &SourceInfo{Dir: src.Path, Excludes: src.Excludes}
+		if in.Source.Excludes == nil {
+			in.Source.Excludes = []string{}
 		}
 	}
 	return in

@@ -9,9 +9,10 @@ import (
 
 // DiffDirOptions tune DiffDirWith.
 type DiffDirOptions struct {
-	// Excludes add patterns of paths left out to those of the last
-	// checkpoint of the directory (or DefaultExcludes when it has none,
-	// unless NoDefaultExcludes).
+	// Excludes add patterns of paths left out to those recorded in the
+	// checkpoint (a directory checkpoint), or else to those of the last
+	// checkpoint of the directory, or else to DefaultExcludes unless
+	// NoDefaultExcludes.
 	Excludes          []string
 	NoDefaultExcludes bool
 	// Warn receives paths left out of the walk (special files, …).
@@ -37,7 +38,7 @@ func (s *Store) DiffDirWith(ctx context.Context, id ID, dir string, o DiffDirOpt
 		return fmt.Errorf("checkpoint %s: %w", id.Short(), err)
 	}
 	cache := s.statCache(dir)
-	ex, err := protection(cache, o.Excludes, o.NoDefaultExcludes)
+	ex, _, err := protection(ck, cache, o.Excludes, o.NoDefaultExcludes)
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,11 @@ type RestoreOptions struct {
 	// to true; `--no-delete` and `delete=no` clear it). Paths matched by
 	// the exclude patterns are never removed.
 	Delete bool
-	// Excludes add patterns of paths never removed to those of the last
-	// checkpoint of the directory (or DefaultExcludes when it has none,
-	// unless NoDefaultExcludes).
+	// Excludes add patterns of paths never removed to those recorded in
+	// the checkpoint (a directory checkpoint), or else to those of the
+	// last checkpoint of the directory, or else to DefaultExcludes unless
+	// NoDefaultExcludes. What the last checkpoint of the directory
+	// excluded is never removed either.
 	Excludes          []string
 	NoDefaultExcludes bool
 	// Progress is called about every 100 ms and at the end.
@@ -44,11 +46,11 @@ func (s *Store) Restore(ctx context.Context, id ID, dir string, o RestoreOptions
 		return RestoreResult{}, fmt.Errorf("checkpoint %s: %w", id.Short(), err)
 	}
 	cache := s.statCache(dir)
-	ex, err := protection(cache, o.Excludes, o.NoDefaultExcludes)
+	ex, protect, err := protection(ck, cache, o.Excludes, o.NoDefaultExcludes)
 	if err != nil {
 		return RestoreResult{}, err
 	}
 	r, err := tree.Restore(ctx, s.r, ck.Root, dir, tree.RestoreOptions{
-		Delete: o.Delete, Excluder: ex, Cache: cache, Progress: o.Progress, Warn: o.Warn})
+		Delete: o.Delete, Excluder: ex, Protect: protect, Cache: cache, Progress: o.Progress, Warn: o.Warn})
 	return RestoreResult(r), err
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/ckptfs/ckptfs/internal/testtree"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,5 +84,60 @@ func TestRestoreIntoNewDirAndBack(t *testing.T) {
 	}
 	if len(lines) != 0 {
 		t.Fatalf("restored dir differs: %v", lines)
+	}
+}
+
+// The patterns a directory checkpoint used are recorded in it: a restore
+// protects what they exclude even where the stat cache does not know
+// them (another directory, a lost cache), and also what the directory's
+// last checkpoint excluded.
+func TestRestoreUsesRecordedExcludes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	dir := t.TempDir()
+	testtree.Write(t, dir, map[string]string{"a": "a", "build/out": "o", "x.log": "l"})
+	ck, err := s.CheckpointDir(ctx, dir, ckptfs.CheckpointOptions{Session: "s", Excludes: []string{"/build/", "*.log"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, ck.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src := info.Source; src == nil || src.Dir != dir || !slices.Contains(src.Excludes, "/build/") || !slices.Contains(src.Excludes, ".git/") {
+		t.Fatalf("source not recorded: %+v", src)
+	}
+	// A directory ckptfs has never seen: no stat cache.
+	other := t.TempDir()
+	testtree.Write(t, other, map[string]string{"build/out": "mine", "y.log": "y", ".git/HEAD": "h", "z": "z"})
+	res, err := s.Restore(ctx, ck.ID, other, ckptfs.RestoreOptions{Delete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Removed != 1 {
+		t.Errorf("removed %d, want 1 (z)", res.Removed)
+	}
+	for p, want := range map[string]string{"a": "a", "build/out": "mine", "y.log": "y", ".git/HEAD": "h"} {
+		if got := readFile(t, filepath.Join(other, p)); got != want {
+			t.Errorf("%s = %q, want %q", p, got, want)
+		}
+	}
+	// A checkpoint made without the patterns, restored after a checkpoint
+	// with them: the directory's last patterns still protect build/.
+	dir2 := t.TempDir()
+	testtree.Write(t, dir2, map[string]string{"a": "a"})
+	first, err := s.CheckpointDir(ctx, dir2, ckptfs.CheckpointOptions{Session: "s2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testtree.Write(t, dir2, map[string]string{"build/out": "o"})
+	if _, err := s.CheckpointDir(ctx, dir2, ckptfs.CheckpointOptions{Session: "s2", Excludes: []string{"/build/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Restore(ctx, first.ID, dir2, ckptfs.RestoreOptions{Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir2, "build/out")); got != "o" {
+		t.Errorf("build/out = %q after restoring a checkpoint made before it was excluded", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
 	"github.com/ckptfs/ckptfs/tree"
@@ -64,6 +65,7 @@ func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptio
 	if err != nil {
 		return Result{}, err
 	}
+	o.source = &tree.Source{Path: dir, Excludes: ex.Patterns()}
 	var update *tree.StatCacheUpdate
 	res, err := s.create(ctx, o, func(ctx context.Context, _ *tree.Editor, ob *pebblestore.ObjectBatch) (ID, tree.Summary, error) {
 		io := o.Import
@@ -105,11 +107,26 @@ func (s *Store) statCache(dir string) *tree.StatCache {
 }
 
 // protection returns what restore and live diff leave alone in dir: the
-// patterns of the last checkpoint of dir (from its stat cache), or the
-// defaults when there is none, then extra.
-func protection(c *tree.StatCache, extra []string, noDefaults bool) (*tree.Excluder, error) {
-	if c == nil {
-		return excluder(extra, noDefaults)
+// exclude patterns recorded in checkpoint ck (a directory checkpoint), or
+// else those of the last checkpoint of dir (its stat cache c), or else
+// DefaultExcludes unless noDefaults; then extra. For restore, protect also
+// covers what the stat cache's patterns exclude when they differ from the
+// checkpoint's, so that nothing excluded by either walk is deleted.
+func protection(ck *tree.Checkpoint, c *tree.StatCache, extra []string, noDefaults bool) (ex *tree.Excluder, protect func(rel string, dir bool) bool, err error) {
+	var base []string
+	switch {
+	case ck.Source != nil:
+		base, noDefaults = ck.Source.Excludes, true
+	case c != nil:
+		base, noDefaults = c.Excludes, true
 	}
-	return excluder(append(append([]string(nil), c.Excludes...), extra...), true)
+	if ex, err = excluder(append(append([]string(nil), base...), extra...), noDefaults); err != nil {
+		return nil, nil, err
+	}
+	if ck.Source != nil && c != nil && !slices.Equal(ck.Source.Excludes, c.Excludes) {
+		if cex, cerr := tree.NewExcluder(c.Excludes); cerr == nil {
+			protect = cex.Excluded
+		}
+	}
+	return ex, protect, nil
 }

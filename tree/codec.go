@@ -154,6 +154,15 @@ type Checkpoint struct {
 	Meta    map[string]string
 	Stats   Stats
 	Merge   *MergeInfo
+	Source  *Source
+}
+
+// Source records where a directory checkpoint came from, so that a later
+// restore or live diff of that directory leaves alone what the walk left
+// out, even when the directory's stat cache is lost.
+type Source struct {
+	Path     string   // the directory, absolute
+	Excludes []string // the walk's exclude patterns in order, defaults included
 }
 
 // Stats describe a checkpoint's tree and what creating it cost.
@@ -188,7 +197,8 @@ const (
 	fMeta     = 7
 	fStats    = 8
 	fMerge    = 9
-	fMaxKnown = fMerge
+	fSource   = 10
+	fMaxKnown = fSource
 )
 
 // EncodeCheckpoint returns the canonical encoding of c:
@@ -236,6 +246,14 @@ func EncodeCheckpoint(c *Checkpoint) []byte {
 			m = wire.AppendString(m, p)
 		}
 		field(fMerge, m)
+	}
+	if c.Source != nil {
+		m := wire.AppendString(nil, c.Source.Path)
+		m = wire.AppendUvarint(m, uint64(len(c.Source.Excludes)))
+		for _, p := range c.Source.Excludes {
+			m = wire.AppendString(m, p)
+		}
+		field(fSource, m)
 	}
 	return b
 }
@@ -330,6 +348,13 @@ func decodeField(c *Checkpoint, tag uint64, v []byte) error {
 			m.Conflicts = append(m.Conflicts, r.String())
 		}
 		c.Merge = m
+	case fSource:
+		src := &Source{Path: r.String()}
+		n := r.Count(1)
+		for i := 0; i < n && r.Err() == nil; i++ {
+			src.Excludes = append(src.Excludes, r.String())
+		}
+		c.Source = src
 	default:
 		if tag <= fMaxKnown {
 			return fmt.Errorf("%w: checkpoint field %d", ErrMalformed, tag)

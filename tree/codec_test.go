@@ -92,7 +92,8 @@ func sampleCheckpoint() *tree.Checkpoint {
 	return &tree.Checkpoint{Root: pebblestore.ID{9}, Parents: []pebblestore.ID{{1}, {2}}, Session: "s", Branch: "main",
 		Time: time.Unix(1764776057, 123456789).UTC(), Message: "msg\nline2", Meta: map[string]string{"b": "2", "a": "1"},
 		Stats: tree.Stats{Files: 1, Dirs: 2, Bytes: 3, NewBytes: 4, StoredBytes: 5, Duration: 6 * time.Millisecond},
-		Merge: &tree.MergeInfo{Base: pebblestore.ID{7}, Strategy: "recursive", Conflicts: []string{"x", "y/z"}}}
+		Merge: &tree.MergeInfo{Base: pebblestore.ID{7}, Strategy: "recursive", Conflicts: []string{"x", "y/z"}},
+		Source: &tree.Source{Path: "/work/dir", Excludes: []string{".git/", "!keep.log", "*.log"}}}
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
@@ -179,5 +180,29 @@ func TestReadDetectsWrongKind(t *testing.T) {
 	ob.Close()
 	if _, err := tree.NewReader(s, 0).Tree(ctx, id); !errors.Is(err, pebblestore.ErrCorrupt) {
 		t.Fatalf("blob read as tree: %v", err)
+	}
+}
+
+// TestFormatWorkedExample checks the ids and bytes of the worked example
+// in docs/FORMAT.md.
+func TestFormatWorkedExample(t *testing.T) {
+	mtime := time.Date(2025, 12, 3, 15, 34, 17, 0, time.UTC)
+	blob := pebblestore.Hash(pebblestore.KindBlob, []byte("hello\n"))
+	if got := blob.String(); got != "60200926b98f21cddd0dc4fb5c05e6a4d7ab691b9c8b01295ebefe1daca3bbe5" {
+		t.Errorf("blob id %s", got)
+	}
+	enc, err := tree.EncodeTree(&tree.Tree{Entries: []tree.Entry{{Name: "hello.txt", Type: tree.TypeFile, Mode: 0o644,
+		ModTime: mtime.UnixNano(), Size: 6, Chunks: []tree.Chunk{{ID: blob, Size: 6}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := pebblestore.Hash(pebblestore.KindTree, enc)
+	if got := root.String(); got != "532b7b5e3c2d43337c06216267c73acaa1aac9b04c5a0af4ba69b5e3c1a8b2b0" {
+		t.Errorf("tree id %s", got)
+	}
+	ck := tree.EncodeCheckpoint(&tree.Checkpoint{Root: root, Session: "demo", Branch: "main", Time: mtime, Message: "first",
+		Stats: tree.Stats{Files: 1, Bytes: 6, NewBytes: 6, StoredBytes: 16, Duration: 1500 * time.Microsecond}})
+	if got := pebblestore.Hash(pebblestore.KindCheckpoint, ck).String(); got != "8c27cff5bae06de20e9669732e7414ce51c97fe12b7be770e00fb0ca711cb165" {
+		t.Errorf("checkpoint id %s (% x)", got, ck)
 	}
 }
