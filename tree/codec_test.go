@@ -91,8 +91,8 @@ func TestDecodeTreeRejectsTruncation(t *testing.T) {
 func sampleCheckpoint() *tree.Checkpoint {
 	return &tree.Checkpoint{Root: pebblestore.ID{9}, Parents: []pebblestore.ID{{1}, {2}}, Session: "s", Branch: "main",
 		Time: time.Unix(1764776057, 123456789).UTC(), Message: "msg\nline2", Meta: map[string]string{"b": "2", "a": "1"},
-		Stats: tree.Stats{Files: 1, Dirs: 2, Bytes: 3, NewBytes: 4, StoredBytes: 5, Duration: 6 * time.Millisecond},
-		Merge: &tree.MergeInfo{Base: pebblestore.ID{7}, Strategy: "recursive", Conflicts: []string{"x", "y/z"}},
+		Stats:  tree.Stats{Files: 1, Dirs: 2, Bytes: 3, NewBytes: 4, StoredBytes: 5, Duration: 6 * time.Millisecond},
+		Merge:  &tree.MergeInfo{Base: pebblestore.ID{7}, Strategy: "recursive", Conflicts: []string{"x", "y/z"}},
 		Source: &tree.Source{Path: "/work/dir", Excludes: []string{".git/", "!keep.log", "*.log"}}}
 }
 
