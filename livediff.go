@@ -37,7 +37,7 @@ func (s *Store) DiffDirWith(ctx context.Context, id ID, dir string, o DiffDirOpt
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", id.Short(), err)
 	}
-	cache := s.statCache(dir)
+	cache := s.statCache(ctx, dir)
 	ex, _, err := protection(ck, cache, o.Excludes, o.NoDefaultExcludes)
 	if err != nil {
 		return err

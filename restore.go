@@ -45,7 +45,7 @@ func (s *Store) Restore(ctx context.Context, id ID, dir string, o RestoreOptions
 	if err != nil {
 		return RestoreResult{}, fmt.Errorf("checkpoint %s: %w", id.Short(), err)
 	}
-	cache := s.statCache(dir)
+	cache := s.statCache(ctx, dir)
 	ex, protect, err := protection(ck, cache, o.Excludes, o.NoDefaultExcludes)
 	if err != nil {
 		return RestoreResult{}, err

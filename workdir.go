@@ -69,7 +69,7 @@ func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptio
 	var update *tree.StatCacheUpdate
 	res, err := s.create(ctx, o, func(ctx context.Context, _ *tree.Editor, ob *pebblestore.ObjectBatch) (ID, tree.Summary, error) {
 		io := o.Import
-		io.Excluder, io.Cache = ex, s.statCache(dir)
+		io.Excluder, io.Cache = ex, s.statCache(ctx, dir)
 		r, err := tree.Import(ctx, ob, dir, io)
 		if err != nil {
 			return ID{}, tree.Summary{}, err
@@ -86,18 +86,20 @@ func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptio
 	return res, err
 }
 
-// statCache returns the stat cache of dir, or nil.
-func (s *Store) statCache(dir string) *tree.StatCache {
+// statCache returns the stat cache of dir, or nil. Its records are read
+// in one scan.
+func (s *Store) statCache(ctx context.Context, dir string) *tree.StatCache {
 	header, err := s.st.StatCacheHeader(dir)
 	if err != nil {
 		return nil
 	}
+	recs, err := s.st.StatCacheRecords(ctx, dir)
+	if err != nil {
+		s.log.Warn("stat cache ignored", "dir", dir, "err", err)
+		return nil
+	}
 	c, err := tree.DecodeStatCache(header, func(rel string) []byte {
-		v, err := s.st.StatCacheRecord(dir, rel)
-		if err != nil {
-			return nil // missing or unreadable: that directory is read again
-		}
-		return v
+		return recs[rel] // missing: that directory is read again
 	})
 	if err != nil {
 		s.log.Warn("stat cache ignored", "dir", dir, "err", err)

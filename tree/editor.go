@@ -120,19 +120,10 @@ func cloneDirMeta(e *Entry) *Entry {
 // Put sets the file at path p to data with the given mode and mtime
 // (0 = unrecorded), creating parent directories (mode 0755).
 func (ed *Editor) Put(ctx context.Context, p string, data []byte, mode uint32, mtime int64) error {
-	return ed.put(ctx, p, data, blobID(data), mode, mtime)
+	return ed.put(ctx, p, data, ed.r.memo.blobID(data), mode, mtime)
 }
 
-// blobID is the id of data stored as one blob, or the zero id when data is
-// empty (no blob) or large enough to be chunked.
-func blobID(data []byte) ID {
-	if len(data) == 0 || len(data) >= SingleBlobMax {
-		return ID{}
-	}
-	return pebblestore.Hash(pebblestore.KindBlob, data)
-}
-
-// put is Put with blobID(data) already computed.
+// put is Put with the blob id of data (idMemo.blobID) already computed.
 func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, mode uint32, mtime int64) error {
 	parts, err := SplitPath(p)
 	if err != nil {

@@ -23,6 +23,7 @@ type Reader struct {
 	trees       *lru[*Tree]
 	chunks      *lru[[]byte]
 	checkpoints *lru[*Checkpoint]
+	memo        idMemo // blob ids of small contents recently put
 }
 
 // NewReader returns a Reader with caches of the given total size in bytes
