@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
