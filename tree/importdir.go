@@ -61,8 +61,9 @@ type ImportResult struct {
 	CacheUpdate *StatCacheUpdate
 	// Read counts the files that were read and hashed, Reused the files
 	// taken unchanged from the cache, ReusedDirs the directories whose tree
-	// was reused without being encoded.
-	Read, Reused, ReusedDirs int
+	// was reused without being encoded, Listed the directories whose
+	// entries were read (the others' names came from the cache).
+	Read, Reused, ReusedDirs, Listed int
 }
 
 // maxBigReads bounds the files of SingleBlobMax or more read at once.
@@ -111,7 +112,7 @@ func Import(ctx context.Context, p Putter, dir string, o ImportOptions) (*Import
 		return nil, err
 	}
 	// b.same: the root is the cache's root, which usableCache pinned.
-	res := &ImportResult{Root: b.id, Summary: b.sum, Read: int(im.read.Load()),
+	res := &ImportResult{Root: b.id, Summary: b.sum, Read: int(im.read.Load()), Listed: int(im.listed.Load()),
 		Reused: int(im.reused.Load()), ReusedDirs: im.reusedDirs, Cache: o.Cache}
 	old := o.Cache
 	im.update.Reset = old != nil && top.cache == nil // unusable: start afresh
@@ -159,9 +160,13 @@ type importer struct {
 	warnMu sync.Mutex
 
 	files, bytes, totalBytes atomic.Int64 // progress
-	read, reused             atomic.Int64
+	read, reused, listed     atomic.Int64
 	cache                    *StatCache // the usable cache, or nil
-	bigSem                   chan struct{}
+	// namesCached: the cache's records list every name the walk keeps
+	// (same exclude patterns, no Exclude function), so an unchanged
+	// directory's names can come from them.
+	namesCached bool
+	bigSem      chan struct{}
 
 	// build phase only
 	reusedDirs int
@@ -173,6 +178,12 @@ type walkDir struct {
 	rel   string
 	kids  []walkNode // sorted by name
 	cache *cacheDir  // what the cache knew of it (nil: nothing)
+	// sameNames: its stat says its names are the cache's; it is not read.
+	sameNames bool
+	// unclean: a name in it was left out with a warning (unreadable,
+	// special, vanished, invalid); its recorded stat is smudged so that
+	// the next walk lists it and tries again.
+	unclean atomic.Bool
 }
 
 // walkNode is one entry of a walked directory.
@@ -221,6 +232,7 @@ func (im *importer) usableCache(c *StatCache, dev uint64) (*cacheDir, error) {
 		return nil, err
 	}
 	im.cache = c
+	im.namesCached = im.o.Exclude == nil && slices.Equal(c.Excludes, im.patterns())
 	return c.dir("", c.Root), nil
 }
 
@@ -266,9 +278,17 @@ func (im *importer) walk(d *walkDir) error {
 		return err
 	}
 	defer unix.Close(fd)
-	names, err := readDirNames(fd)
-	if err != nil {
-		return err
+	var names []string
+	if d.sameNames {
+		names = make([]string, len(d.cache.entries))
+		for i := range d.cache.entries {
+			names[i] = d.cache.entries[i].Name
+		}
+	} else {
+		im.listed.Add(1)
+		if names, err = readDirNames(fd); err != nil {
+			return err
+		}
 	}
 	d.kids = make([]walkNode, 0, len(names))
 	var cached []cacheEntry // names and cached entries are both sorted: merge
@@ -295,7 +315,7 @@ func (im *importer) walk(d *walkDir) error {
 		var err error
 		switch {
 		case k.dir != nil:
-			err = im.spawn(func() error { return im.walkSub(k) })
+			err = im.spawn(func() error { return im.walkSub(d, k) })
 		case k.st.typ == TypeFile && !k.hit:
 			im.totalBytes.Add(k.st.size)
 			err = im.spawn(func() error { return im.readFile(d, k) })
@@ -312,12 +332,14 @@ func (im *importer) walk(d *walkDir) error {
 func (im *importer) stat(d *walkDir, fd int, name string, cached *cacheEntry) (walkNode, bool, error) {
 	rel := join(d.rel, name)
 	if err := ValidName(name); err != nil {
+		d.unclean.Store(true)
 		im.warn(rel, err)
 		return walkNode{}, false, nil
 	}
 	st, err := lstatAt(fd, name)
 	if err != nil {
 		if skippable(err) {
+			d.unclean.Store(true)
 			im.warn(rel, err) // vanished since readdir
 			return walkNode{}, false, nil
 		}
@@ -325,6 +347,7 @@ func (im *importer) stat(d *walkDir, fd int, name string, cached *cacheEntry) (w
 	}
 	if st.typ == 0 {
 		if !im.excluded(rel, false) {
+			d.unclean.Store(true)
 			im.warn(rel, ErrSpecialFile)
 		}
 		return walkNode{}, false, nil
@@ -341,12 +364,14 @@ func (im *importer) stat(d *walkDir, fd int, name string, cached *cacheEntry) (w
 	switch st.typ {
 	case TypeDir:
 		n.dir = &walkDir{rel: rel, cache: im.cache.sub(n.cached, rel, st.dev)}
+		n.dir.sameNames = im.namesCached && n.dir.cache != nil && n.cached.sameNames(&st, d.cache.time)
 	case TypeSymlink:
 		target, err := readlinkAt(fd, name)
 		if err != nil && !skippable(err) {
 			return walkNode{}, false, fmt.Errorf("tree: import %s: %w", rel, err)
 		}
 		if err != nil || target == "" { // vanished, or replaced by another type
+			d.unclean.Store(true)
 			im.warn(rel, cmpErr(err, ErrChangedType))
 			return walkNode{}, false, nil
 		}
@@ -370,11 +395,12 @@ func readlinkAt(fd int, name string) (string, error) {
 	}
 }
 
-// walkSub walks a subdirectory; one that vanished or cannot be read is
-// left out with a warning.
-func (im *importer) walkSub(k *walkNode) error {
+// walkSub walks a subdirectory k of d; one that vanished or cannot be
+// read is left out with a warning.
+func (im *importer) walkSub(d *walkDir, k *walkNode) error {
 	err := im.walk(k.dir)
 	if err != nil && skippable(err) {
+		d.unclean.Store(true)
 		im.warn(k.dir.rel, err)
 		k.skip = true
 		return nil
@@ -393,6 +419,7 @@ func (im *importer) readFile(d *walkDir, k *walkNode) error {
 		e, st, stable, err := im.readOnce(rel, k.name, k.cached)
 		if err != nil {
 			if skippable(err) || errors.Is(err, ErrChangedType) {
+				d.unclean.Store(true)
 				im.warn(rel, err)
 				k.skip = true
 				return nil
@@ -599,7 +626,11 @@ func (im *importer) record(d *walkDir, id ID, entries []Entry) []byte {
 		e := &entries[j]
 		j++
 		if k.dir != nil {
-			rec = appendCacheDir(rec, e, k.st.dev)
+			st := k.st
+			if k.dir.unclean.Load() {
+				st.ctime = -1 // never matches: list it again next time
+			}
+			rec = appendCacheDir(rec, e, &st)
 			continue
 		}
 		st := k.st

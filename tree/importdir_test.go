@@ -359,3 +359,70 @@ func TestImportExcludes(t *testing.T) {
 		t.Fatalf("cache records excludes %q", got)
 	}
 }
+
+// An unchanged directory's names come from the stat cache: it is not
+// listed again. Any change of its names, of the exclude patterns, or an
+// Exclude function makes the walk list it.
+func TestImportNamesFromCache(t *testing.T) {
+	s := memStore(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a": "a", "b/c": "c", "b/x.log": "l", "b/d/e": "e", "f/g": "g"})
+	logs, _ := tree.NewExcluder([]string{"*.log"})
+	first := importInto(t, s, dir, tree.ImportOptions{Now: later, Excluder: logs})
+	if first.Listed != 4 {
+		t.Fatalf("first import listed %d directories, want 4", first.Listed)
+	}
+	second := importInto(t, s, dir, tree.ImportOptions{Cache: first.Cache, Now: later, Excluder: logs})
+	if second.Listed != 1 || second.Root != first.Root {
+		t.Fatalf("unchanged import listed %d directories (want only the root): %+v", second.Listed, second)
+	}
+	// A file content change does not change its directory's names; the
+	// file's own stat tells.
+	writeFiles(t, dir, map[string]string{"b/d/e": "E2"})
+	third := importInto(t, s, dir, tree.ImportOptions{Cache: second.Cache, Now: later, Excluder: logs})
+	if third.Listed != 1 || third.Read != 1 {
+		t.Fatalf("content change: listed %d, read %d", third.Listed, third.Read)
+	}
+	// A new name (even an excluded one) changes the directory's mtime and
+	// ctime: it is listed.
+	writeFiles(t, dir, map[string]string{"b/d/new": "n", "f/y.log": "l"})
+	fourth := importInto(t, s, dir, tree.ImportOptions{Cache: third.Cache, Now: later, Excluder: logs})
+	r := tree.NewReader(s, 0)
+	got := listing(t, r, fourth.Root)
+	if fourth.Listed != 3 /* root, b/d, f */ || !strings.Contains(got, "b/d/new") || strings.Contains(got, ".log") {
+		t.Fatalf("new names: listed %d\n%s", fourth.Listed, got)
+	}
+	// Removing a name too.
+	os.Remove(filepath.Join(dir, "b/c"))
+	fifth := importInto(t, s, dir, tree.ImportOptions{Cache: fourth.Cache, Now: later, Excluder: logs})
+	if got := listing(t, r, fifth.Root); strings.Contains(got, "b/c ") {
+		t.Fatalf("removed file still there:\n%s", got)
+	}
+	// Other patterns: the names the record lacks may be wanted now.
+	sixth := importInto(t, s, dir, tree.ImportOptions{Cache: fifth.Cache, Now: later})
+	if got := listing(t, r, sixth.Root); !strings.Contains(got, "b/x.log") || !strings.Contains(got, "f/y.log") || sixth.Listed != 4 {
+		t.Fatalf("patterns changed: listed %d\n%s", sixth.Listed, got)
+	}
+	// An Exclude function may change its mind between walks: always list.
+	seventh := importInto(t, s, dir, tree.ImportOptions{Cache: sixth.Cache, Now: later,
+		Exclude: func(string, bool) bool { return false }})
+	if seventh.Listed != 4 || seventh.Root != sixth.Root {
+		t.Fatalf("with an Exclude function: listed %d", seventh.Listed)
+	}
+}
+
+// A directory whose ctime is as new as the walk that recorded it may
+// change again without its stat changing: it is listed next time.
+func TestImportRacyDirIsListed(t *testing.T) {
+	s := memStore(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"d/a": "1"})
+	var st syscall.Stat_t
+	syscall.Stat(filepath.Join(dir, "d"), &st)
+	justAfter := func() time.Time { return time.Unix(st.Ctim.Unix()).Add(time.Millisecond) }
+	first := importInto(t, s, dir, tree.ImportOptions{Now: justAfter})
+	second := importInto(t, s, dir, tree.ImportOptions{Cache: first.Cache})
+	if second.Listed != 2 {
+		t.Fatalf("racy directory not listed: listed %d", second.Listed)
+	}
+}

@@ -56,7 +56,7 @@ type StatCacheUpdate = pebblestore.StatCacheWrite
 // ErrBadStatCache is wrapped by DecodeStatCache.
 var ErrBadStatCache = errors.New("tree: unreadable stat cache")
 
-const statCacheVersion = 1
+const statCacheVersion = 2
 
 // Racy margins: files whose ctime is this close to (or after) the start
 // of the walk that recorded them are read again next time. A change
@@ -86,6 +86,7 @@ const checksumSize = 8
 //	  file:    varint(ctime) uvarint(ino) uvarint(size) uvarint(k) (id[32] uvarint(size))*k
 //	  symlink: varint(ctime) uvarint(ino) string(target)
 //	  dir:     uvarint(dev) id[32](tree) uvarint(files) uvarint(dirs) uvarint(bytes)
+//	           varint(ctime) uvarint(ino)
 
 // sealed prefixes b (which starts with 1+checksumSize placeholder bytes)
 // with its version and checksum.
@@ -242,6 +243,18 @@ func (c *cacheEntry) matches(st *fileStat, cacheTime int64) bool {
 	return !racy(st, cacheTime)
 }
 
+// sameNames reports whether a directory with stat st still holds the
+// names its cached record lists, so that the walk need not read it: its
+// mode, mtime, ctime, inode and device are those recorded and were not
+// racy. Creating, removing or renaming a name in a directory sets its
+// mtime and ctime; ctime cannot be set back. (Names the record lacks —
+// excluded, special or invalid ones — are only lacking again if the
+// exclusion is the same: the caller checks that.)
+func (c *cacheEntry) sameNames(st *fileStat, cacheTime int64) bool {
+	return c.Type == TypeDir && st.typ == TypeDir && c.Mode == st.mode && c.ModTime == st.mtime &&
+		c.ctime == st.ctime && c.ino == st.ino && c.dev == st.dev && !racy(st, cacheTime)
+}
+
 // racy reports whether st is too close to the time t of a walk to be
 // trusted. Only ctime counts: every change of content or mode sets it to
 // the current time, and no one can set it back (mtime can be set freely).
@@ -291,6 +304,7 @@ func decodeCacheRecord(rec []byte) (*cacheDir, error) {
 			c.dev = r.Uvarint()
 			copy(c.Tree[:], r.Bytes(pebblestore.IDSize))
 			c.Sub = Summary{Files: r.Uvarint(), Dirs: r.Uvarint(), Bytes: r.Uvarint()}
+			c.ctime, c.ino = r.Varint(), r.Uvarint()
 		default:
 			return nil, fmt.Errorf("%w: entry type %d", ErrBadStatCache, c.Type)
 		}
@@ -332,17 +346,19 @@ func appendCacheLeaf(b []byte, e *Entry, st *fileStat) []byte {
 	return b
 }
 
-// appendCacheDir appends the record entry of a directory.
-func appendCacheDir(b []byte, e *Entry, dev uint64) []byte {
+// appendCacheDir appends the record entry of a directory with stat st.
+func appendCacheDir(b []byte, e *Entry, st *fileStat) []byte {
 	b = wire.AppendString(b, e.Name)
 	b = append(b, byte(TypeDir))
 	b = wire.AppendUvarint(b, uint64(e.Mode))
 	b = wire.AppendVarint(b, e.ModTime)
-	b = wire.AppendUvarint(b, dev)
+	b = wire.AppendUvarint(b, st.dev)
 	b = append(b, e.Tree[:]...)
 	b = wire.AppendUvarint(b, e.Sub.Files)
 	b = wire.AppendUvarint(b, e.Sub.Dirs)
-	return wire.AppendUvarint(b, e.Sub.Bytes)
+	b = wire.AppendUvarint(b, e.Sub.Bytes)
+	b = wire.AppendVarint(b, st.ctime)
+	return wire.AppendUvarint(b, st.ino)
 }
 
 // cacheDir is the cached view of one directory during a walk.

@@ -329,13 +329,16 @@ func TestCLIUnreadableFiles(t *testing.T) {
 	defer os.RemoveAll(base)
 	os.Chmod(base, 0o755)
 	dir, store, bin := filepath.Join(base, "work"), filepath.Join(base, "store"), filepath.Join(base, "bin")
-	write(t, dir, map[string]string{"ok": "ok", "secret": "s", "locked/inner": "i"})
-	os.Chmod(filepath.Join(dir, "secret"), 0)
-	os.Chmod(filepath.Join(dir, "locked"), 0)
+	write(t, dir, map[string]string{"ok": "ok", "secret": "s", "locked/inner": "i", "sub/ok": "o", "sub/secret": "s", "sub/locked/inner": "i"})
+	for _, p := range []string{"secret", "locked", "sub/secret", "sub/locked"} {
+		os.Chmod(filepath.Join(dir, p), 0)
+	}
 	defer os.Chmod(filepath.Join(dir, "locked"), 0o755)
+	defer os.Chmod(filepath.Join(dir, "sub/locked"), 0o755)
 	os.MkdirAll(store, 0o777)
 	os.Chmod(store, 0o777)
 	cmd := exec.Command("ckptfs", "--store", store, "checkpoint", "--session", "s", dir)
+	var cred *syscall.Credential
 	if os.Geteuid() == 0 {
 		// A copy of this binary that nobody may run, named ckptfs.
 		os.MkdirAll(bin, 0o755)
@@ -347,8 +350,10 @@ func TestCLIUnreadableFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd.Path = filepath.Join(bin, "ckptfs")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
+	path := cmd.Path
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -360,8 +365,38 @@ func TestCLIUnreadableFiles(t *testing.T) {
 		}
 	}
 	id := strings.TrimSpace(out.String())
-	if got := mustMain(t, store, "show", id, ""); got != "ok\n" {
+	if got := mustMain(t, store, "show", id, ""); got != "ok\nsub/\n" {
 		t.Errorf("checkpoint holds:\n%s", got)
+	}
+	if got := mustMain(t, store, "show", id, "sub"); got != "ok\n" {
+		t.Errorf("checkpoint holds in sub:\n%s", got)
+	}
+	// Made readable (chmod changes the files' ctime, not their
+	// directory's): the next checkpoint must pick them up, even though
+	// sub's names did not change.
+	for _, p := range []string{"secret", "sub/secret"} {
+		os.Chmod(filepath.Join(dir, p), 0o644)
+	}
+	for _, p := range []string{"locked", "sub/locked"} {
+		os.Chmod(filepath.Join(dir, p), 0o755)
+	}
+	cmd = exec.Command("ckptfs", "--store", store, "checkpoint", "--session", "s", dir)
+	cmd.Path = path
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	out.Reset()
+	errb.Reset()
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil || errb.Len() > 0 {
+		t.Fatalf("second checkpoint: %v\n%s", err, errb.String())
+	}
+	id = strings.TrimSpace(out.String())
+	if got := mustMain(t, store, "show", id, "sub"); got != "locked/\nok\nsecret\n" {
+		t.Errorf("second checkpoint holds in sub:\n%s", got)
+	}
+	if got := mustMain(t, store, "show", id, "sub/locked/inner"); got != "i" {
+		t.Errorf("sub/locked/inner = %q", got)
 	}
 }
 
