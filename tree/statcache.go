@@ -284,7 +284,11 @@ func decodeCacheRecord(rec []byte) (*cacheDir, error) {
 			c.Name = unsafe.String(&nb[0], len(nb))
 		}
 		c.Type = Type(r.Byte())
-		c.Mode = uint32(r.Uvarint())
+		mode := r.Uvarint()
+		if mode > 0o7777 {
+			return nil, fmt.Errorf("%w: mode %o", ErrBadStatCache, mode)
+		}
+		c.Mode = uint32(mode)
 		c.ModTime = r.Varint()
 		switch c.Type {
 		case TypeFile:
