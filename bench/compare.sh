@@ -25,7 +25,9 @@
 # Times are wall-clock seconds of the whole command (process start, store
 # open, sync included); memory is the peak RSS (/usr/bin/time -v "Maximum
 # resident set size"). Store sizes are `du -sb` after the full snapshot and
-# all rounds.
+# all rounds. Before every step that writes the whole tree (full snapshots,
+# restores) the script runs `sync` (untimed), so that no tool pays for the
+# writeback of the one before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -66,6 +68,11 @@ modify() {
     printf '// round %s\n' "$2" >> "$1/$f"
   done
 }
+
+# settle: write back what earlier steps left dirty, so that a measured
+# command does not pay for another's writeback (the kernel throttles the
+# next heavy writer). Used before every step that writes the whole tree.
+settle() { sync; sleep 1; }
 
 # measure TOOL OP CMD...: run CMD, record seconds and peak RSS (KiB).
 measure() {
@@ -122,17 +129,21 @@ restic_restore()  { measure restic restore "${RESTIC[@]}" restore "$RESTIC_FULL"
 # --- run ---------------------------------------------------------------------
 : > "$W/results"
 log "full snapshots"
+settle
 measure ckptfs full "$CKPTFS" --store "$W/store-ckptfs" checkpoint --session bench "$W/work-ckptfs"
 CK_FULL=$(cat "$W/out")
 if [ "$MOUNT" = 1 ]; then
   start_mount
+  settle
   measure ckmount full "${KM[@]}" checkpoint --session bench "$W/work-ckmount"
   KM_FULL=$(cat "$W/out")
 fi
 "${GIT[@]}" --git-dir="$W/store-git" --work-tree="$W/work-git" init -q
+settle
 git_snap full
 GIT_FULL=$("${GITC[@]}" rev-parse HEAD)
 restic -q -r "$W/store-restic" init --repository-version 2 >/dev/null
+settle
 restic_snap full
 RESTIC_FULL=$(restic -r "$W/store-restic" snapshots --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -n1)
 
@@ -153,11 +164,13 @@ for t in $TOOLS; do
 done
 
 log "restores into empty directories"
-measure cp restore cp -a "$W/orig" "$W/restore-cp"
-ck_restore; git_restore; restic_restore
+settle; measure cp restore cp -a "$W/orig" "$W/restore-cp"
+settle; ck_restore
+settle; git_restore
+settle; restic_restore
 diff -r "$W/orig" "$W/restore-ckptfs" >/dev/null || { log "ckptfs restore differs from the original"; exit 1; }
 if [ "$MOUNT" = 1 ]; then
-  km_restore
+  settle; km_restore
   stop_mount
   S_KM=$(du -sb "$W/store-ckmount" | cut -f1)
 fi
@@ -170,8 +183,10 @@ if [ "$BIG" = 1 ]; then
   log "1 GiB single file"
   mkdir -p "$W/big"
   head -c 1073741824 /dev/urandom > "$W/big/file"
+  settle
   measure ckptfs big "$CKPTFS" --store "$W/store-big" checkpoint --session big "$W/big"
   rm -f "$W/big/file"
+  settle
   measure ckptfs bigrestore "$CKPTFS" --store "$W/store-big" restore --session big "$(cat "$W/out")" "$W/big"
   rm -rf "$W/big" "$W/store-big"
 fi

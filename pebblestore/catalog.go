@@ -258,7 +258,25 @@ func (s *Store) List(ctx context.Context, o ListOptions, fn func(CheckpointRecor
 // --- transactions ---
 
 // HasSession reports whether the session exists.
-func (tx *Tx) HasSession(name string) (bool, error) { return hasSession(tx.b, name) }
+func (tx *Tx) HasSession(name string) (bool, error) {
+	if _, gone := tx.sessionsGone[name]; !gone {
+		if _, ok := tx.s.sessions[name]; ok {
+			return true, nil
+		}
+	}
+	ok, err := hasSession(tx.b, name)
+	if ok {
+		tx.sawSession(name)
+	}
+	return ok, err
+}
+
+func (tx *Tx) sawSession(name string) {
+	if tx.sessionsSeen == nil {
+		tx.sessionsSeen = map[string]struct{}{}
+	}
+	tx.sessionsSeen[name] = struct{}{}
+}
 
 // CreateSession creates a session; ErrExists if it exists.
 func (tx *Tx) CreateSession(name string, now time.Time) error {
@@ -273,6 +291,8 @@ func (tx *Tx) CreateSession(name string, now time.Time) error {
 	binary.BigEndian.PutUint64(v[:], uint64(now.UnixNano()))
 	tx.set(sessionKey(name), v[:])
 	tx.delta.Sessions++
+	delete(tx.sessionsGone, name)
+	tx.sawSession(name)
 	return nil
 }
 
@@ -298,6 +318,11 @@ func (tx *Tx) DeleteSession(ctx context.Context, name string) error {
 	}
 	tx.del(sessionKey(name))
 	tx.delta.Sessions--
+	delete(tx.sessionsSeen, name)
+	if tx.sessionsGone == nil {
+		tx.sessionsGone = map[string]struct{}{}
+	}
+	tx.sessionsGone[name] = struct{}{}
 	return nil
 }
 
@@ -331,10 +356,14 @@ func (tx *Tx) Branches(ctx context.Context, session string) ([]Branch, error) {
 // AddCheckpoint records a new checkpoint: its record and every index entry.
 // The caller has written the checkpoint object (same batch).
 func (tx *Tx) AddCheckpoint(rec CheckpointRecord) error {
-	if _, err := tx.get(checkpointKey(rec.Session, rec.ID)); err == nil {
-		return fmt.Errorf("checkpoint %s: %w", rec.ID.Short(), ErrExists)
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
+	// A record exists only with its checkpoint object: when this
+	// transaction wrote the object as new, there is none to look for.
+	if _, isNew := tx.newObjs[rec.ID]; !isNew {
+		if _, err := tx.get(checkpointKey(rec.Session, rec.ID)); err == nil {
+			return fmt.Errorf("checkpoint %s: %w", rec.ID.Short(), ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
 	rec.Tags = normTags(rec.Tags)
 	tx.writeRecord(rec)
@@ -399,6 +428,10 @@ func (tx *Tx) PutObject(kind Kind, data []byte) (ID, error) {
 	info := objInfo{Kind: kind, Raw: uint64(len(data)), Stored: uint64(len(val))}
 	tx.set(objectKey(id), val)
 	tx.set(objIndexKey(id), info.encode())
+	if tx.newObjs == nil {
+		tx.newObjs = map[ID]struct{}{}
+	}
+	tx.newObjs[id] = struct{}{}
 	tx.delta.Objects++
 	tx.delta.RawBytes += int64(info.Raw)
 	tx.delta.StoredBytes += int64(info.Stored)

@@ -72,6 +72,9 @@ type Store struct {
 	// syncs.
 	commitMu sync.Mutex
 	stats    Stats // guarded by commitMu
+	// sessions are sessions known to exist (guarded by commitMu): a
+	// checkpoint commit checks its session without a lookup.
+	sessions map[string]struct{}
 	// seq counts applied batches (incremented under commitMu), so a writer
 	// knows whether an object it found missing may have appeared since.
 	seq atomic.Uint64
@@ -180,7 +183,7 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, lock: lock, codec: c, opts: opts, wo: pebble.Sync, fs: fs, dir: dir}
+	s := &Store{db: db, lock: lock, codec: c, opts: opts, wo: pebble.Sync, fs: fs, dir: dir, sessions: map[string]struct{}{}}
 	if s.opts.ReserveBytes <= 0 {
 		s.opts.ReserveBytes = 32 << 20
 	}

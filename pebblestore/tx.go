@@ -15,6 +15,10 @@ type Tx struct {
 	b       *pebble.Batch // indexed
 	delta   statsDelta
 	deletes bool // the transaction deletes objects
+
+	newObjs      map[ID]struct{}     // written by PutObject, absent before
+	sessionsSeen map[string]struct{} // found or created: known once applied
+	sessionsGone map[string]struct{} // deleted: forgotten once applied
 }
 
 type statsDelta struct {
@@ -129,6 +133,12 @@ func (s *Store) commitLocked(ob *ObjectBatch, fn func(tx *Tx) error) (*pebble.Ba
 		return nil, fmt.Errorf("pebblestore: commit: %w", mapIOError(err))
 	}
 	s.stats = next
+	for name := range tx.sessionsSeen {
+		s.sessions[name] = struct{}{}
+	}
+	for name := range tx.sessionsGone {
+		delete(s.sessions, name)
+	}
 	s.seq.Add(1)
 	if tx.deletes {
 		s.delSeq.Add(1)
