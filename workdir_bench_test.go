@@ -7,10 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/ckptfs/ckptfs/internal/testtree"
 )
 
 // BenchmarkCheckpointDirCLI measures what one `ckptfs checkpoint
@@ -19,10 +19,7 @@ import (
 // commit, close. "unchanged" changes nothing; "1pct" appends a line to 1 %
 // of the files first (outside the timer).
 func BenchmarkCheckpointDirCLI(b *testing.B) {
-	src := os.Getenv("CKPTFS_BENCH_DIR")
-	if src == "" {
-		src = filepath.Join(runtime.GOROOT(), "src")
-	}
+	src := testtree.BenchSource()
 	dir := filepath.Join(b.TempDir(), "work")
 	if out, err := exec.Command("cp", "-a", src, dir).CombinedOutput(); err != nil {
 		b.Fatalf("cp: %v %s", err, out)
@@ -105,10 +102,7 @@ func BenchmarkCheckpointDirCLI(b *testing.B) {
 // (CKPTFS_BENCH_DIR overrides it) into a new, empty directory with a
 // store that stays open; compare with `cp -a` of the same tree.
 func BenchmarkRestoreEmptyDir(b *testing.B) {
-	src := os.Getenv("CKPTFS_BENCH_DIR")
-	if src == "" {
-		src = filepath.Join(runtime.GOROOT(), "src")
-	}
+	src := testtree.BenchSource()
 	ctx := context.Background()
 	s, err := ckptfs.Open(b.TempDir(), ckptfs.Options{})
 	if err != nil {

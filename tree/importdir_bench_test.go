@@ -2,11 +2,9 @@ package tree_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/ckptfs/ckptfs/internal/testtree"
 	"github.com/ckptfs/ckptfs/tree"
 )
 
@@ -15,10 +13,7 @@ import (
 //
 //	go test ./tree -run x -bench ImportUnchanged -cpuprofile /tmp/cpu.out
 func BenchmarkImportUnchanged(b *testing.B) {
-	dir := os.Getenv("CKPTFS_BENCH_DIR")
-	if dir == "" {
-		dir = filepath.Join(runtime.GOROOT(), "src")
-	}
+	dir := testtree.BenchSource()
 	s := memStore(b)
 	ctx := context.Background()
 	ob := s.NewObjectBatch()

@@ -4,6 +4,7 @@ package testtree
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -42,4 +43,13 @@ func New(t testing.TB, files map[string]string) string {
 	dir := t.TempDir()
 	Write(t, dir, files)
 	return dir
+}
+
+// BenchSource is the directory benchmarks of real trees walk:
+// $CKPTFS_BENCH_DIR, or Go's own source tree (~12k files).
+func BenchSource() string {
+	if dir := os.Getenv("CKPTFS_BENCH_DIR"); dir != "" {
+		return dir
+	}
+	return filepath.Join(runtime.GOROOT(), "src")
 }
