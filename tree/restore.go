@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,9 @@ func Restore(ctx context.Context, r *Reader, root ID, dir string, o RestoreOptio
 	}
 	stop()
 	res := RestoreResult{Written: int(rs.written.Load()), Removed: int(rs.removed.Load()), Unchanged: int(rs.unchanged.Load())}
+	if err != nil {
+		rs.dropUnpublished()
+	}
 	return res, err
 }
 
@@ -122,8 +126,20 @@ type restorer struct {
 }
 
 // restoreDir is one directory of the tree being restored.
+//
+// A directory that is missing from the target is assembled out of sight:
+// it is created under a temporary name (publish holds its real name), its
+// contents are written in place without temporary files — nothing inside
+// it is visible at its final path yet — and it is renamed into place once
+// complete, with its mode and mtime set. Restoring into an empty
+// directory thus renames each top-level directory once instead of every
+// file. Its contents, and directories created inside it, are fresh.
 type restoreDir struct {
-	rel       string
+	rel       string // path in the tree, relative to the target
+	path      string // where it is now: rel, or inside a temporary name
+	parent    string // path of the parent directory
+	publish   string // non-empty: created as path, to be renamed to this name
+	fresh     bool   // created by this restore and not yet visible: no temp files
 	depth     int
 	tree      ID
 	entry     *Entry    // its entry in the parent (nil for the root)
@@ -174,14 +190,16 @@ func (rs *restorer) restoreDir(d *restoreDir) error {
 	if err != nil {
 		return err
 	}
-	fd, err := openBeneath(rs.root, d.rel, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	fd, err := openBeneath(rs.root, d.path, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return fmt.Errorf("tree: restore %s: %w", d.rel, err)
 	}
 	defer unix.Close(fd)
-	names, err := readDirNames(fd)
-	if err != nil {
-		return fmt.Errorf("tree: restore %s: %w", d.rel, err)
+	var names []string
+	if !d.fresh { // a fresh directory is empty: this restore just made it
+		if names, err = readDirNames(fd); err != nil {
+			return fmt.Errorf("tree: restore %s: %w", d.rel, err)
+		}
 	}
 	var ops []fileOp
 	var subs []*restoreDir
@@ -275,7 +293,8 @@ func (rs *restorer) entry(d *restoreDir, fd int, name string, e *Entry, exists b
 	}
 	switch e.Type {
 	case TypeDir:
-		return nil, rs.dir(d, fd, name, rel, e, cur), rs.mkdir(d, fd, name, rel, cur)
+		sub, err := rs.dir(d, fd, name, rel, e, cur)
+		return nil, sub, err
 	case TypeSymlink:
 		return nil, nil, rs.symlink(d, fd, name, rel, e, cur)
 	}
@@ -293,31 +312,33 @@ func (rs *restorer) entry(d *restoreDir, fd int, name string, e *Entry, exists b
 	return &fileOp{e: e, check: true}, nil, nil
 }
 
-// dir returns the job of subdirectory e.
-func (rs *restorer) dir(d *restoreDir, fd int, name, rel string, e *Entry, cur *fileStat) *restoreDir {
-	sub := &restoreDir{rel: rel, depth: d.depth + 1, tree: e.Tree, entry: e, cur: cur,
+// dir returns the job of subdirectory e (cur: what is there now, nil
+// when it is missing), creating it when missing: under a temporary name,
+// unless d itself is fresh (mode and mtime are set after its contents, by
+// fixDirs, which also renames it into place).
+func (rs *restorer) dir(d *restoreDir, fd int, name, rel string, e *Entry, cur *fileStat) (*restoreDir, error) {
+	sub := &restoreDir{rel: rel, path: join(d.path, name), parent: d.path, depth: d.depth + 1,
+		tree: e.Tree, entry: e, cur: cur,
 		protected: d.protected || rs.o.Excluder.Excluded(rel, true) || rs.o.Protect != nil && rs.o.Protect(rel, true)}
 	if cur != nil {
 		sub.cache = rs.cache.sub(d.cache.find(name), rel, cur.dev)
+	} else {
+		create := name
+		if !d.fresh {
+			create = rs.tmpName()
+			sub.path, sub.publish = join(d.path, create), name
+		}
+		if err := unix.Mkdirat(fd, create, 0o700); err != nil {
+			return nil, fmt.Errorf("tree: restore %s: %w", rel, err)
+		}
+		sub.fresh = true
+		d.touched.Store(true)
+		rs.written.Add(1)
 	}
 	rs.mu.Lock()
 	rs.dirs = append(rs.dirs, sub)
 	rs.mu.Unlock()
-	return sub
-}
-
-// mkdir creates subdirectory name when it is missing (mode and mtime are
-// set after its contents, by fixDirs).
-func (rs *restorer) mkdir(d *restoreDir, fd int, name, rel string, cur *fileStat) error {
-	if cur != nil {
-		return nil
-	}
-	if err := unix.Mkdirat(fd, name, 0o700); err != nil {
-		return fmt.Errorf("tree: restore %s: %w", rel, err)
-	}
-	d.touched.Store(true)
-	rs.written.Add(1)
-	return nil
+	return sub, nil
 }
 
 // spawnFiles hands the file operations of directory d to workers in
@@ -341,7 +362,7 @@ func (rs *restorer) spawnFiles(d *restoreDir, ops []fileOp) error {
 
 // doFiles compares and writes a group of files of directory d.
 func (rs *restorer) doFiles(d *restoreDir, ops []fileOp) error {
-	fd, err := openBeneath(rs.root, d.rel, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	fd, err := openBeneath(rs.root, d.path, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return fmt.Errorf("tree: restore %s: %w", d.rel, err)
 	}
@@ -380,7 +401,8 @@ func (rs *restorer) doFiles(d *restoreDir, ops []fileOp) error {
 // fixDirs sets the mode and mtime of the directories that were created,
 // changed, or differ from the tree, deepest first (a parent's mode may
 // forbid writing into it, and setting a child's mtime does not touch the
-// parent's).
+// parent's), and renames directories assembled under a temporary name
+// into place (which changes the parent's mtime, set later).
 func (rs *restorer) fixDirs() error {
 	sort.Slice(rs.dirs, func(i, j int) bool {
 		if rs.dirs[i].depth != rs.dirs[j].depth {
@@ -399,12 +421,55 @@ func (rs *restorer) fixDirs() error {
 		if err := rs.fixDir(d, e); err != nil {
 			return fmt.Errorf("tree: restore %s: %w", d.rel, err)
 		}
+		if d.publish != "" {
+			if err := rs.publishDir(d); err != nil {
+				return fmt.Errorf("tree: restore %s: %w", d.rel, err)
+			}
+		}
 	}
 	return nil
 }
 
+// publishDir renames directory d, complete, from its temporary name to
+// its real one. The name must still be free: whatever appeared there
+// since the restore looked is not replaced.
+func (rs *restorer) publishDir(d *restoreDir) error {
+	pfd, err := openBeneath(rs.root, d.parent, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pfd)
+	if err := unix.Renameat2(pfd, path.Base(d.path), pfd, d.publish, unix.RENAME_NOREPLACE); err != nil {
+		return err
+	}
+	d.path, d.publish = d.rel, ""
+	return nil
+}
+
+// dropUnpublished removes the directories a failed or interrupted restore
+// assembled under temporary names (best effort: a crash leaves them, and
+// the next restore deletes them as paths the tree lacks).
+func (rs *restorer) dropUnpublished() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, d := range rs.dirs {
+		if d.publish == "" {
+			continue
+		}
+		pfd, err := openBeneath(rs.root, d.parent, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			continue
+		}
+		name := path.Base(d.path)
+		if ok, _ := rs.removeContents(pfd, name, d.rel, true); ok {
+			unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR)
+		}
+		unix.Close(pfd)
+	}
+}
+
 func (rs *restorer) fixDir(d *restoreDir, e *Entry) error {
-	fd, err := openBeneath(rs.root, d.rel, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	fd, err := openBeneath(rs.root, d.path, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return err
 	}

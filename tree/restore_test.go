@@ -293,3 +293,76 @@ func TestRestoreKeepsProtectedDirOverTypeChange(t *testing.T) {
 		t.Fatal("a not restored")
 	}
 }
+
+// A directory missing from the target is assembled under a temporary name
+// and renamed into place when complete: a restore interrupted inside it
+// leaves neither the directory nor its temporary name behind.
+func TestRestoreCancelInNewDirLeavesNoPartialDir(t *testing.T) {
+	s := memStore(t)
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"top": "t", "d/e/x": "x", "d/e/y": "y", "d/z": "z"})
+	ck := checkpointDir(t, s, src)
+	dst := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	tree.SetTestHookBeforeRename(func(rel string) {
+		if rel == "d/e/y" {
+			cancel()
+		}
+	})
+	defer tree.SetTestHookBeforeRename(nil)
+	_, err := tree.Restore(ctx, tree.NewReader(s, 0), ck.Root, dst, tree.RestoreOptions{Delete: true, Workers: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled restore: %v", err)
+	}
+	names, _ := os.ReadDir(dst)
+	for _, n := range names {
+		if n.Name() != "top" {
+			t.Errorf("left in the target: %s", n.Name())
+		}
+	}
+}
+
+// Publishing a new directory never replaces what appeared under its name
+// while the restore assembled it.
+func TestRestoreNewDirNeverReplaces(t *testing.T) {
+	s := memStore(t)
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"d/x": "x"})
+	ck := checkpointDir(t, s, src)
+	dst := t.TempDir()
+	tree.SetTestHookBeforeRename(func(rel string) {
+		if rel == "d/x" {
+			writeFiles(t, dst, map[string]string{"d/mine": "precious"})
+		}
+	})
+	defer tree.SetTestHookBeforeRename(nil)
+	_, err := tree.Restore(context.Background(), tree.NewReader(s, 0), ck.Root, dst, tree.RestoreOptions{Delete: true})
+	if err == nil {
+		t.Fatal("restore replaced a directory that appeared meanwhile")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "d", "mine")); string(b) != "precious" {
+		t.Errorf("d/mine = %q", b)
+	}
+	if got := dirListing(t, dst); strings.Contains(got, tree.TempPrefix) {
+		t.Errorf("temporary names left:\n%s", got)
+	}
+}
+
+// What a crash leaves (a directory under a temporary name) is a path the
+// tree lacks: the next restore removes it. New directories keep their
+// modes, read-only ones included, and their mtimes.
+func TestRestoreRemovesCrashLeftovers(t *testing.T) {
+	s := memStore(t)
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"ro/in/x": "x", "ro/y": "y"})
+	os.Chmod(filepath.Join(src, "ro"), 0o555)
+	defer os.Chmod(filepath.Join(src, "ro"), 0o755)
+	ck := checkpointDir(t, s, src)
+	dst := t.TempDir()
+	writeFiles(t, dst, map[string]string{tree.TempPrefix + "1-2.tmp/in/x": "half", tree.TempPrefix + "1-3.tmp": "half"})
+	restore(t, s, ck.Root, dst, tree.RestoreOptions{Delete: true})
+	defer os.Chmod(filepath.Join(dst, "ro"), 0o755)
+	if got, want := dirListing(t, dst), dirListing(t, src); got != want {
+		t.Fatalf("restored:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -29,13 +29,19 @@ func (rs *restorer) symlink(d *restoreDir, fd int, name, rel string, e *Entry, c
 			return nil
 		}
 	}
-	tmp := rs.tmpName()
-	if err := unix.Symlinkat(e.Target, fd, tmp); err != nil {
-		return fmt.Errorf("tree: restore %s: %w", rel, err)
-	}
-	if err := unix.Renameat(fd, tmp, fd, name); err != nil {
-		unix.Unlinkat(fd, tmp, 0)
-		return fmt.Errorf("tree: restore %s: %w", rel, err)
+	if d.fresh {
+		if err := unix.Symlinkat(e.Target, fd, name); err != nil {
+			return fmt.Errorf("tree: restore %s: %w", rel, err)
+		}
+	} else {
+		tmp := rs.tmpName()
+		if err := unix.Symlinkat(e.Target, fd, tmp); err != nil {
+			return fmt.Errorf("tree: restore %s: %w", rel, err)
+		}
+		if err := unix.Renameat(fd, tmp, fd, name); err != nil {
+			unix.Unlinkat(fd, tmp, 0)
+			return fmt.Errorf("tree: restore %s: %w", rel, err)
+		}
 	}
 	d.touched.Store(true)
 	if e.ModTime != 0 {
@@ -154,9 +160,13 @@ type hashOnly struct{}
 func (hashOnly) PutWithID(ID, pebblestore.Kind, []byte) error { return nil }
 func (hashOnly) Reuse(ID) error                               { return nil }
 
-// writeFile writes e to a temporary file in fd and renames it into place.
+// writeFile writes e to a temporary file in fd and renames it into place;
+// in a fresh directory (not visible yet) it writes e under its name.
 func (rs *restorer) writeFile(d *restoreDir, fd int, rel string, e *Entry) error {
-	tmp := rs.tmpName()
+	tmp := e.Name
+	if !d.fresh {
+		tmp = rs.tmpName()
+	}
 	perm := e.Mode & 0o777
 	w, err := unix.Openat(fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
 	if err != nil {
@@ -204,8 +214,10 @@ func (rs *restorer) writeFile(d *restoreDir, fd int, rel string, e *Entry) error
 		return fmt.Errorf("tree: restore %s: %w", rel, err)
 	}
 	w = -1
-	if err := unix.Renameat(fd, tmp, fd, e.Name); err != nil {
-		return fmt.Errorf("tree: restore %s: %w", rel, err)
+	if !d.fresh {
+		if err := unix.Renameat(fd, tmp, fd, e.Name); err != nil {
+			return fmt.Errorf("tree: restore %s: %w", rel, err)
+		}
 	}
 	done = true
 	d.touched.Store(true)
