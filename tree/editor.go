@@ -138,12 +138,25 @@ func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, mode ui
 	if err != nil {
 		return err
 	}
-	if cur != nil && cur.Type == TypeFile && cur.Mode == mode && cur.ModTime == mtime &&
-		cur.Size == uint64(len(data)) && len(data) < SingleBlobMax &&
-		(len(data) == 0 || cur.Chunks[0].ID == id) {
-		return nil // unchanged
+	if sameFile(cur, data, id, mode, mtime) {
+		return nil
 	}
+	return ed.putIn(d, name, data, id, mode, mtime)
+}
+
+// sameFile reports whether entry cur (nil: none) is the file data with
+// blob id id (idMemo.blobID), mode and mtime. Chunked contents are never
+// known to be the same without chunking them.
+func sameFile(cur *Entry, data []byte, id ID, mode uint32, mtime int64) bool {
+	return cur != nil && cur.Type == TypeFile && cur.Mode == mode && cur.ModTime == mtime &&
+		cur.Size == uint64(len(data)) && len(data) < SingleBlobMax &&
+		(len(data) == 0 || cur.Chunks[0].ID == id)
+}
+
+// putIn stores data and sets name in directory d to that file.
+func (ed *Editor) putIn(d *dirNode, name string, data []byte, id ID, mode uint32, mtime int64) error {
 	var chunks []Chunk
+	var err error
 	switch {
 	case len(data) == 0:
 	case !id.IsZero():
@@ -208,6 +221,9 @@ func (ed *Editor) Delete(ctx context.Context, p string) error {
 // slash-separated paths) with the given mode: files are put, and every
 // path of the base that state does not have is deleted.
 func (ed *Editor) SetState(ctx context.Context, state map[string][]byte, mode uint32) error {
+	if done, err := ed.setFlatState(ctx, state, mode); done || err != nil {
+		return err
+	}
 	dirs := map[string]bool{}
 	for k, v := range state {
 		// Hashing in parallel was measured slower: the values are small
@@ -257,6 +273,57 @@ func (ed *Editor) SetState(ctx context.Context, state map[string][]byte, mode ui
 	return nil
 }
 
+// setFlatState is SetState for an unedited base whose root holds files
+// only (the common shape of a key/value state): one pass over the base's
+// entries looks each name up in state, which finds both the unchanged
+// files and the deleted ones, and a second pass, only when state has
+// names the base lacks, adds those. done is false when the base has
+// another shape; SetState then does it the general way.
+func (ed *Editor) setFlatState(ctx context.Context, state map[string][]byte, mode uint32) (done bool, err error) {
+	root := ed.root
+	if !root.hasBase || len(root.changes) > 0 {
+		return false, nil
+	}
+	t, err := ed.baseTree(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	for i := range t.Entries {
+		if t.Entries[i].Type != TypeFile {
+			return false, nil
+		}
+	}
+	found := 0
+	for i := range t.Entries {
+		e := &t.Entries[i]
+		data, ok := state[e.Name]
+		if !ok {
+			root.changes[e.Name] = &change{} // deleted
+			continue
+		}
+		found++
+		id := ed.r.memo.blobID(data)
+		if sameFile(e, data, id, mode, 0) {
+			continue
+		}
+		if err := ed.putIn(root, e.Name, data, id, mode, 0); err != nil {
+			return true, err
+		}
+	}
+	if found == len(state) {
+		return true, nil
+	}
+	for k, data := range state {
+		if _, ok := t.Find(k); ok {
+			continue
+		}
+		if err := ed.Put(ctx, k, data, mode, 0); err != nil { // validates k
+			return true, err
+		}
+	}
+	return true, nil
+}
+
 // Commit writes every changed directory, bottom-up, and returns the root
 // tree id and the totals of the new tree.
 func (ed *Editor) Commit(ctx context.Context) (ID, Summary, error) {
@@ -301,9 +368,9 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 	entries := make([]Entry, 0, len(base)+len(names))
 	i := 0
 	for _, name := range names {
-		for ; i < len(base) && base[i].Name < name; i++ {
-			entries = append(entries, base[i])
-		}
+		j := i + sort.Search(len(base)-i, func(k int) bool { return base[i+k].Name >= name })
+		entries = append(entries, base[i:j]...) // the unchanged run before name
+		i = j
 		if i < len(base) && base[i].Name == name {
 			i++ // replaced or deleted
 		}

@@ -3,6 +3,7 @@ package tree_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -130,5 +131,57 @@ func TestDiffOrderIsBytewise(t *testing.T) {
 	tree.Diff(ctx, r, pebblestore.ID{}, root, func(c tree.Change) error { got = append(got, c.String()); return nil })
 	if strings.Join(got, ",") != "A a,A a.b,A a/x,A a0" {
 		t.Fatalf("order %v", got)
+	}
+}
+
+// SetState on any base gives the tree SetState gives on an empty one:
+// random flat and nested states, each applied on top of the one before
+// (the flat bases take setFlatState's path), with unchanged, changed,
+// deleted and added keys, large (chunked) and empty values, files
+// turning into directories and back.
+func TestSetStateMatchesFromScratch(t *testing.T) {
+	s := memStore(t)
+	r := tree.NewReader(s, 0)
+	rng := rand.New(rand.NewPCG(1, 2))
+	big := strings.Repeat("0123456789abcdef", tree.SingleBlobMax/16+1)
+	values := []string{"", "v1", "v2", "v3", big}
+	state := func(nested bool) map[string][]byte {
+		st := map[string][]byte{}
+		for range 1 + rng.IntN(12) {
+			k := fmt.Sprintf("k%d", rng.IntN(10))
+			if nested && rng.IntN(3) == 0 {
+				k = fmt.Sprintf("k%d/x%d", rng.IntN(10), rng.IntN(3))
+			}
+			st[k] = []byte(values[rng.IntN(len(values))])
+		}
+		// Drop keys that are both a file and a directory: no tree holds both.
+		for k := range st {
+			if dir, _, ok := strings.Cut(k, "/"); ok {
+				delete(st, dir)
+			}
+		}
+		return st
+	}
+	var base pebblestore.ID
+	for i := range 300 {
+		st := state(i%3 == 0)
+		want := build(t, s, r, pebblestore.ID{}, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, 0o644) })
+		got := build(t, s, r, base, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, 0o644) })
+		if got != want {
+			t.Fatalf("round %d: SetState on a base gave\n%s\nwant\n%s", i, listing(t, r, got), listing(t, r, want))
+		}
+		base = got
+	}
+	// An invalid key is refused on a flat base too.
+	for _, k := range []string{"", "..", "a\x00b", "/abs", "a//b"} {
+		ob := s.NewObjectBatch()
+		ed, err := tree.NewEditor(r, ob, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ed.SetState(context.Background(), map[string][]byte{"k1": nil, k: nil}, 0o644); err == nil {
+			t.Errorf("SetState accepted key %q", k)
+		}
+		ob.Close()
 	}
 }

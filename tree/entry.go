@@ -184,7 +184,7 @@ func ValidName(name string) error {
 		return fmt.Errorf("%w: name longer than %d bytes", ErrInvalidName, MaxNameLen)
 	case name == "." || name == "..":
 		return fmt.Errorf("%w: %q", ErrInvalidName, name)
-	case strings.ContainsAny(name, "/\x00"):
+	case strings.IndexByte(name, '/') >= 0 || strings.IndexByte(name, 0) >= 0:
 		return fmt.Errorf("%w: %q contains '/' or NUL", ErrInvalidName, name)
 	}
 	return nil
