@@ -374,9 +374,31 @@ echo "checkpoint from=%[2]s" > %[1]q; echo "fresh=[$(cat %[1]q)]"`, sctl, src))
 	}
 }
 
+// sharedPrefix returns a prefix of n digits that two of ids share, or "".
+func sharedPrefix(ids []string, n int) string {
+	seen := map[string]string{}
+	for _, id := range ids {
+		if other, ok := seen[id[:n]]; ok && other != id {
+			return id[:n]
+		}
+		seen[id[:n]] = id
+	}
+	return ""
+}
+
 func TestPrefixLookups(t *testing.T) {
 	store := newStore(t)
-	ids := populate(t, store, "s", 600, nil) // 600 ids: some share 4 hex digits
+	// Some ids must share 4 hex digits: 600 random ids do with
+	// probability 0.94, so add more until they do.
+	ids := populate(t, store, "s", 600, nil)
+	amb := sharedPrefix(ids, 4)
+	for try := 0; amb == "" && try < 10; try++ {
+		ids = append(ids, populate(t, store, "s", 300, nil)...)
+		amb = sharedPrefix(ids, 4)
+	}
+	if amb == "" {
+		t.Fatal("no two of the ids share 4 digits")
+	}
 	m := startMount(t, store)
 	cps := m.path("sessions/s/checkpoints")
 	id := ids[0]
@@ -393,18 +415,6 @@ func TestPrefixLookups(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cps, name)); errnoOf(err) != want {
 			t.Errorf("%q: %v, want %v", name, err, want)
 		}
-	}
-	seen := map[string]string{}
-	var amb string
-	for _, id := range ids {
-		if other, ok := seen[id[:4]]; ok && other != id {
-			amb = id[:4]
-			break
-		}
-		seen[id[:4]] = id
-	}
-	if amb == "" {
-		t.Fatal("no two ids share 4 digits; add checkpoints")
 	}
 	if _, err := os.Stat(filepath.Join(cps, amb)); errnoOf(err) != syscall.EINVAL {
 		t.Errorf("ambiguous prefix %s: %v, want EINVAL", amb, err)
