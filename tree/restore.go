@@ -135,11 +135,15 @@ type restorer struct {
 // directory thus renames each top-level directory once instead of every
 // file. Its contents, and directories created inside it, are fresh.
 type restoreDir struct {
-	rel       string // path in the tree, relative to the target
-	path      string // where it is now: rel, or inside a temporary name
-	parent    string // path of the parent directory
-	publish   string // non-empty: created as path, to be renamed to this name
-	fresh     bool   // created by this restore and not yet visible: no temp files
+	rel     string // path in the tree, relative to the target
+	path    string // where it is now: rel, or inside a temporary name
+	parent  string // path of the parent directory
+	publish string // non-empty: created as path, to be renamed to this name
+	fresh   bool   // created by this restore and not yet visible: no temp files
+	// sameNames: the directory still holds the names its stat-cache
+	// record lists (cacheEntry.sameNames), besides names the record's
+	// walk excluded, which restore leaves alone anyway: it is not read.
+	sameNames bool
 	depth     int
 	tree      ID
 	entry     *Entry    // its entry in the parent (nil for the root)
@@ -196,7 +200,14 @@ func (rs *restorer) restoreDir(d *restoreDir) error {
 	}
 	defer unix.Close(fd)
 	var names []string
-	if !d.fresh { // a fresh directory is empty: this restore just made it
+	switch {
+	case d.fresh: // empty: this restore just made it
+	case d.sameNames:
+		names = make([]string, len(d.cache.entries))
+		for i := range d.cache.entries {
+			names[i] = d.cache.entries[i].Name
+		}
+	default:
 		if names, err = readDirNames(fd); err != nil {
 			return fmt.Errorf("tree: restore %s: %w", d.rel, err)
 		}
@@ -210,7 +221,9 @@ func (rs *restorer) restoreDir(d *restoreDir) error {
 		exists := true
 		switch {
 		case j >= len(names) || i < len(t.Entries) && t.Entries[i].Name < names[j]:
-			e, name, exists = &t.Entries[i], t.Entries[i].Name, false
+			// Not listed. From the cache, a name its walk excluded may
+			// still be there: look.
+			e, name, exists = &t.Entries[i], t.Entries[i].Name, d.sameNames
 			i++
 		case i >= len(t.Entries) || names[j] < t.Entries[i].Name:
 			name = names[j]
@@ -321,7 +334,9 @@ func (rs *restorer) dir(d *restoreDir, fd int, name, rel string, e *Entry, cur *
 		tree: e.Tree, entry: e, cur: cur,
 		protected: d.protected || rs.o.Excluder.Excluded(rel, true) || rs.o.Protect != nil && rs.o.Protect(rel, true)}
 	if cur != nil {
-		sub.cache = rs.cache.sub(d.cache.find(name), rel, cur.dev)
+		c := d.cache.find(name)
+		sub.cache = rs.cache.sub(c, rel, cur.dev)
+		sub.sameNames = sub.cache != nil && c.sameNames(cur, d.cache.time)
 	} else {
 		create := name
 		if !d.fresh {

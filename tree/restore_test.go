@@ -366,3 +366,35 @@ func TestRestoreRemovesCrashLeftovers(t *testing.T) {
 		t.Fatalf("restored:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// With a stat cache, a directory whose stat is the recorded one is not
+// listed again: its names come from the record. Names the record's walk
+// excluded are still looked at when the tree has them, and extras that
+// appeared since change the directory's stat, so they are still found.
+func TestRestoreUsesCachedNames(t *testing.T) {
+	s := memStore(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"sub/a": "a", "sub/keep/f": "f", "other/b": "b"})
+	full := checkpointDir(t, s, dir) // keeps sub/keep
+	ex, err := tree.NewExcluder([]string{"keep/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := importInto(t, s, dir, tree.ImportOptions{Now: later, Excluder: ex}) // its record of sub lacks keep
+	// Damage what the full checkpoint has, without touching sub's names.
+	writeFiles(t, dir, map[string]string{"sub/a": "changed", "sub/keep/f": "changed too"})
+	// An extra name in other: its stat no longer matches the record.
+	writeFiles(t, dir, map[string]string{"other/extra": "x"})
+	res := restore(t, s, full.Root, dir, tree.RestoreOptions{Delete: true, Cache: cached.Cache})
+	if res.Written != 2 || res.Removed != 1 {
+		t.Errorf("result %+v, want 2 written, 1 removed", res)
+	}
+	for p, want := range map[string]string{"sub/a": "a", "sub/keep/f": "f", "other/b": "b"} {
+		if b, err := os.ReadFile(filepath.Join(dir, p)); string(b) != want {
+			t.Errorf("%s = %q, %v", p, b, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "other/extra")); !os.IsNotExist(err) {
+		t.Errorf("other/extra survived: %v", err)
+	}
+}
