@@ -166,6 +166,19 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 	po.L0CompactionThreshold = 16
 	po.L0CompactionFileThreshold = 1000
 	po.L0StopWritesThreshold = 64
+	// Object ids are hashes, so every flush overlaps the whole bottom
+	// level, and Pebble splits a flush wherever its output would overlap
+	// more than 10 × TargetFileSizes[0] of it: with the default 2 MiB, a
+	// 1 %-changed checkpoint of a 127 MiB tree flushed into 3 files, each
+	// created and synced by the next command's Open. 16 MiB keeps it one
+	// file for stores up to ~160 MiB of bottom level (measured, the
+	// unchanged checkpoint after it: 87 → 78 ms and 82 → 80 ms, medians of
+	// two A/B runs of 10 and 12 rounds; 32 → 18 sstables after 12 rounds).
+	// The other levels keep Pebble's defaults (4 MiB doubling per level).
+	po.TargetFileSizes[0] = 16 << 20
+	for i := 1; i < len(po.TargetFileSizes); i++ {
+		po.TargetFileSizes[i] = 4 << 20 << (i - 1)
+	}
 	// Dedup looks up ids that are usually absent: bloom filters let a
 	// miss skip every sstable.
 	for i := range po.Levels {
