@@ -454,12 +454,29 @@ func (rs *restorer) publishDir(d *restoreDir) error {
 		return err
 	}
 	defer unix.Close(pfd)
-	if err := unix.Renameat2(pfd, path.Base(d.path), pfd, d.publish, unix.RENAME_NOREPLACE); err != nil {
+	tmp := path.Base(d.path)
+	err = renameat2(pfd, tmp, pfd, d.publish, unix.RENAME_NOREPLACE)
+	if err == unix.EINVAL || err == unix.ENOSYS {
+		// A filesystem without RENAME_NOREPLACE (some FUSE and network
+		// ones): look first, then rename; replacing needs an empty
+		// directory to appear under the name in between.
+		if _, serr := lstatAt(pfd, d.publish); serr != unix.ENOENT {
+			if serr == nil {
+				serr = unix.EEXIST
+			}
+			return serr
+		}
+		err = unix.Renameat(pfd, tmp, pfd, d.publish)
+	}
+	if err != nil {
 		return err
 	}
 	d.path, d.publish = d.rel, ""
 	return nil
 }
+
+// renameat2 is unix.Renameat2 (tests stand in a filesystem without it).
+var renameat2 = unix.Renameat2
 
 // dropUnpublished removes the directories a failed or interrupted restore
 // assembled under temporary names (best effort: a crash leaves them, and

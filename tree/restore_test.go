@@ -398,3 +398,31 @@ func TestRestoreUsesCachedNames(t *testing.T) {
 		t.Errorf("other/extra survived: %v", err)
 	}
 }
+
+// Where the filesystem lacks RENAME_NOREPLACE, new directories are still
+// published, and still never over a name that appeared meanwhile.
+func TestRestoreWithoutRenameNoreplace(t *testing.T) {
+	defer tree.WithoutRenameNoreplace()()
+	s := memStore(t)
+	src := t.TempDir()
+	sampleDir(t, src)
+	ck := checkpointDir(t, s, src)
+	dst := t.TempDir()
+	restore(t, s, ck.Root, dst, tree.RestoreOptions{Delete: true})
+	if got, want := dirListing(t, dst), dirListing(t, src); got != want {
+		t.Fatalf("restored:\n%s\nwant:\n%s", got, want)
+	}
+	dst = t.TempDir()
+	tree.SetTestHookBeforeRename(func(rel string) {
+		if rel == "sub/y" {
+			writeFiles(t, dst, map[string]string{"sub/mine": "precious"})
+		}
+	})
+	defer tree.SetTestHookBeforeRename(nil)
+	if _, err := tree.Restore(context.Background(), tree.NewReader(s, 0), ck.Root, dst, tree.RestoreOptions{Delete: true}); err == nil {
+		t.Fatal("restore replaced a directory that appeared meanwhile")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "sub", "mine")); string(b) != "precious" {
+		t.Errorf("sub/mine = %q", b)
+	}
+}
