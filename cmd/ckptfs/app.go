@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ckptfs/ckptfs"
 	"github.com/spf13/pflag"
@@ -36,6 +37,9 @@ type command struct {
 	local bool
 	flags func(fs *pflag.FlagSet)
 	run   func(ctx context.Context, a *app, args []string) error
+	// readsStdin, once the flags are parsed, tells whether the command
+	// reads stdin: a command forwarded to a server then takes it along.
+	readsStdin func() bool
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -45,7 +49,7 @@ func commands() []*command {
 		cmdCheckpoint(), cmdLog(), cmdShow(), cmdSearch(), cmdBranch(), cmdTag(), cmdUntag(),
 		cmdDelete(), cmdSessions(), cmdFsck(), cmdBench(),
 		cmdRestore(), cmdDiff(),
-		cmdMount(),
+		cmdMount(), cmdServe(),
 		cmdMerge(),
 		cmdGC(),
 	}
@@ -140,12 +144,30 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 		return nil
 	}
 	if !c.local && a.store == nil {
-		err := a.openStore()
-		if errors.Is(err, ckptfs.ErrInUse) && a.forward {
-			return a.forwardToMount(ctx, c.name, args)
-		}
-		if err != nil {
-			return err
+		var stdin []byte // read once, for the first forwarding
+		stdinRead := false
+		for wait := 10 * time.Millisecond; ; wait *= 2 {
+			err := a.openStore()
+			if errors.Is(err, ckptfs.ErrInUse) && a.forward {
+				if !stdinRead && c.readsStdin != nil && c.readsStdin() {
+					if stdin, err = io.ReadAll(io.LimitReader(a.stdin, maxForwardedStdin)); err != nil {
+						return fmt.Errorf("reading stdin: %w", err)
+					}
+					stdinRead = true
+				}
+				err = a.forwardToMount(ctx, c.name, args, stdin)
+				// A server starting or stopping holds the lock without
+				// answering: try again, opening the store or asking it.
+				if errors.Is(err, errNoAnswer) && wait < 2*time.Second && ctx.Err() == nil {
+					time.Sleep(wait)
+					continue
+				}
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			break
 		}
 		defer a.closeStore()
 	}

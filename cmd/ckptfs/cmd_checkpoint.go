@@ -41,6 +41,7 @@ func cmdCheckpoint() *command {
 			fs.BoolVar(&o.noDefaultExcludes, "no-default-excludes", false, "do not leave out "+strings.Join(ckptfs.DefaultExcludes, " "))
 			fs.BoolVar(&o.hook, "hook", false, "read an agent hook's JSON payload on stdin: session_id, cwd, hook_event_name, tool_name (docs/agents.md)")
 		},
+		readsStdin: func() bool { return o.hook },
 		run: func(ctx context.Context, a *app, args []string) error {
 			if o.hook {
 				var err error

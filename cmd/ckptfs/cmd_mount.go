@@ -95,7 +95,7 @@ func runMount(ctx context.Context, a *app, mnt string, o mountOptions) error {
 	ctlDone := make(chan struct{})
 	go func() {
 		defer close(ctlDone)
-		serveControl(ctx, l, store, dir)
+		serveControl(ctx, l, store, dir, nil)
 	}()
 	stopControl := func() {
 		l.Close()

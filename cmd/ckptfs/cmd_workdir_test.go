@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // run calls Main in-process on the store and returns stdout, stderr and
@@ -190,7 +192,7 @@ func loadRecipes(t *testing.T) recipes {
 			r.sh[name] = b
 		}
 	}
-	if len(r.hooks) != 3 || r.payload == nil || len(r.sh) != 3 {
+	if len(r.hooks) != 3 || r.payload == nil || len(r.sh) != 4 {
 		t.Fatalf("docs/agents.md: found %d hook events, payload %v, shell recipes %v", len(r.hooks), r.payload != nil, len(r.sh))
 	}
 	return r
@@ -316,6 +318,45 @@ agent_turn() { n=$((n+1)); [ $n -le 2 ] || return 1; echo "turn $n" > "f$n.txt";
 	if got := regexp.MustCompile(`(?m)^\S+ \S+ `).ReplaceAllString(log, ""); got != "turn start\nturn end\nturn start\nturn end\nturn start\n" {
 		t.Fatalf("shell loop log:\n%s", log)
 	}
+
+	// A server keeps the store open; the hooks are forwarded to it. (The
+	// recipe waits 30 minutes before it exits on its own; here 1 s.)
+	serve := strings.Replace(r.sh["serve"], "--idle-exit 30m", "--idle-exit 1s", 1)
+	if serve == r.sh["serve"] {
+		t.Fatalf("serve recipe without --idle-exit 30m:\n%s", serve)
+	}
+	if _, err := e.sh(serve, ""); err != nil {
+		t.Fatalf("serve recipe: %v", err)
+	}
+	sock := filepath.Join(e.store, socketName)
+	if !waitFor(func() bool {
+		c, err := net.Dial("unix", sock)
+		ok := err == nil
+		if ok {
+			c.Close()
+		}
+		return ok
+	}) {
+		t.Fatal("the server does not answer")
+	}
+	write(t, e.project, map[string]string{"c.go": "package a\n"})
+	e.hook(r, "PostToolUse", "Write")
+	if !waitFor(func() bool { _, err := os.Stat(sock); return os.IsNotExist(err) }) {
+		t.Fatal("the server did not exit after --idle-exit")
+	}
+	if log := mustMain(t, e.store, "log", "--session", "myproject", "--limit", "1"); !strings.Contains(log, "after Write") {
+		t.Fatalf("the forwarded hook made no checkpoint:\n%s", log)
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(cond func() bool) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
 }
 
 // TestCLIUnreadableFiles: files and directories that cannot be read are

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,9 +25,14 @@ import (
 const socketName = "ctl.sock"
 
 type remoteRequest struct {
-	Args []string `json:"args"`
-	Cwd  string   `json:"cwd"`
+	Args  []string `json:"args"`
+	Cwd   string   `json:"cwd"`
+	Stdin []byte   `json:"stdin,omitempty"` // for commands that read it (checkpoint --hook)
 }
+
+// maxForwardedStdin bounds the stdin a forwarded command takes along
+// (a hook payload: maxHookPayload).
+const maxForwardedStdin = maxHookPayload
 
 type remoteFrame struct {
 	Out  []byte `json:"out,omitempty"`
@@ -34,14 +40,19 @@ type remoteFrame struct {
 	Exit *int   `json:"exit,omitempty"`
 }
 
-// forwardToMount runs command name with args in the mount that holds the
-// store.
-func (a *app) forwardToMount(ctx context.Context, name string, args []string) error {
+// errNoAnswer: the store is locked but its control socket does not answer
+// (yet: a mount or serve between opening the store and listening; or no
+// more: one shutting down).
+var errNoAnswer = errors.New("its control socket does not answer")
+
+// forwardToMount runs command name with args in the mount (or serve) that
+// holds the store.
+func (a *app) forwardToMount(ctx context.Context, name string, args []string, stdin []byte) error {
 	sock := filepath.Join(a.storeDir, socketName)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {
-		return fmt.Errorf("%w: %s, and its control socket %s does not answer (%v)", ckptfs.ErrInUse, a.storeDir, sock, err)
+		return fmt.Errorf("%w: %s, and %w: %s (%v)", ckptfs.ErrInUse, a.storeDir, errNoAnswer, sock, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -50,7 +61,7 @@ func (a *app) forwardToMount(ctx context.Context, name string, args []string) er
 	if cwd == "" {
 		cwd, _ = os.Getwd()
 	}
-	req := remoteRequest{Args: append([]string{name}, args...), Cwd: cwd}
+	req := remoteRequest{Args: append([]string{name}, args...), Cwd: cwd, Stdin: stdin}
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return fmt.Errorf("control socket: %w", err)
 	}
@@ -94,7 +105,8 @@ func listenControl(storeDir string) (net.Listener, error) {
 }
 
 // serveControl runs forwarded commands against store until l is closed.
-func serveControl(ctx context.Context, l net.Listener, store *ckptfs.Store, storeDir string) {
+// busy, when not nil, is told when each command starts and ends.
+func serveControl(ctx context.Context, l net.Listener, store *ckptfs.Store, storeDir string, busy *idleWatch) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -102,9 +114,11 @@ func serveControl(ctx context.Context, l net.Listener, store *ckptfs.Store, stor
 		if err != nil {
 			return
 		}
+		busy.begin()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer busy.end()
 			serveConn(ctx, conn, store, storeDir)
 		}()
 	}
@@ -125,7 +139,11 @@ func serveConn(ctx context.Context, conn net.Conn, store *ckptfs.Store, storeDir
 		cancel()
 	}()
 	fw := &frameWriter{enc: json.NewEncoder(conn)}
-	a := &app{stdin: eofReader{}, stdout: fw.stream(false), stderr: fw.stream(true), cwd: req.Cwd,
+	var stdin io.Reader = eofReader{}
+	if req.Stdin != nil {
+		stdin = bytes.NewReader(req.Stdin)
+	}
+	a := &app{stdin: stdin, stdout: fw.stream(false), stderr: fw.stream(true), cwd: req.Cwd,
 		storeDir: storeDir, store: store, shared: true}
 	code := exitCode(a.runRemote(ctx, req.Args), a.stderr)
 	fw.send(remoteFrame{Exit: &code})
@@ -141,8 +159,8 @@ func (a *app) runRemote(ctx context.Context, args []string) error {
 	if c == nil {
 		return usagef("unknown command %q", args[0])
 	}
-	if c.name == "mount" {
-		return errors.New("the store is already mounted")
+	if c.name == "mount" || c.name == "serve" {
+		return errors.New("the store is already served by a running mount or serve")
 	}
 	return a.runCommand(ctx, c, args[1:])
 }

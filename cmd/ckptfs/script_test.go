@@ -1,10 +1,13 @@
 package main
 
 import (
+	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -25,7 +28,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"setfrom": cmdSetFrom,
+			"setfrom":  cmdSetFrom,
+			"waitsock": cmdWaitSock,
 		},
 	})
 }
@@ -49,4 +53,23 @@ func cmdSetFrom(ts *testscript.TestScript, neg bool, args []string) {
 		v = v[:n]
 	}
 	ts.Setenv(args[0], v)
+}
+
+// cmdWaitSock: waitsock STORE waits (up to 10 s) until a mount or serve
+// answers on STORE's control socket.
+func cmdWaitSock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitsock STORE")
+	}
+	sock := filepath.Join(ts.MkAbs(args[0]), socketName)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("nothing answers on %s: %v", sock, err)
+		}
+	}
 }
