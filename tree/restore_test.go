@@ -186,17 +186,7 @@ func TestRestoreCancelLeavesNoTornFile(t *testing.T) {
 		files[n] = "old " + n
 	}
 	writeFiles(t, dst, files)
-	ctx, cancel := context.WithCancel(context.Background())
-	tree.SetTestHookBeforeRename(func(rel string) {
-		if rel == "c" {
-			cancel()
-		}
-	})
-	defer tree.SetTestHookBeforeRename(nil)
-	_, err := tree.Restore(ctx, tree.NewReader(s, 0), ck.Root, dst, tree.RestoreOptions{Delete: true, Workers: 1})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("canceled restore: %v", err)
-	}
+	restoreCanceledAt(t, s, ck.Root, dst, "c")
 	names, _ := os.ReadDir(dst)
 	if len(names) != 6 {
 		t.Fatalf("%d entries left (temporary files?)", len(names))
@@ -303,17 +293,7 @@ func TestRestoreCancelInNewDirLeavesNoPartialDir(t *testing.T) {
 	writeFiles(t, src, map[string]string{"top": "t", "d/e/x": "x", "d/e/y": "y", "d/z": "z"})
 	ck := checkpointDir(t, s, src)
 	dst := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	tree.SetTestHookBeforeRename(func(rel string) {
-		if rel == "d/e/y" {
-			cancel()
-		}
-	})
-	defer tree.SetTestHookBeforeRename(nil)
-	_, err := tree.Restore(ctx, tree.NewReader(s, 0), ck.Root, dst, tree.RestoreOptions{Delete: true, Workers: 1})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("canceled restore: %v", err)
-	}
+	restoreCanceledAt(t, s, ck.Root, dst, "d/e/y")
 	names, _ := os.ReadDir(dst)
 	for _, n := range names {
 		if n.Name() != "top" {
@@ -424,5 +404,24 @@ func TestRestoreWithoutRenameNoreplace(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dst, "sub", "mine")); string(b) != "precious" {
 		t.Errorf("sub/mine = %q", b)
+	}
+}
+
+// restoreCanceledAt restores root into dst on one worker, cancelling when
+// the file rel has been written (before it is renamed into place), and
+// checks that the restore reports the cancellation.
+func restoreCanceledAt(t *testing.T, s *pebblestore.Store, root pebblestore.ID, dst, rel string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tree.SetTestHookBeforeRename(func(r string) {
+		if r == rel {
+			cancel()
+		}
+	})
+	defer tree.SetTestHookBeforeRename(nil)
+	_, err := tree.Restore(ctx, tree.NewReader(s, 0), root, dst, tree.RestoreOptions{Delete: true, Workers: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled restore: %v", err)
 	}
 }

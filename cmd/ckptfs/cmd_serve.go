@@ -3,20 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/ckptfs/ckptfs"
-	"github.com/ckptfs/ckptfs/gc"
 	"github.com/spf13/pflag"
 )
 
 type serveOptions struct {
 	idleExit time.Duration
-	gcEvery  time.Duration
-	policy   policyFlags
-	gcPolicy gc.Policy
+	gc       autoGCFlags
 }
 
 // cmdServe keeps a store open and runs the commands other invocations
@@ -32,24 +27,18 @@ func cmdServe() *command {
 		local:   true, // opens the store itself and keeps it
 		flags: func(fs *pflag.FlagSet) {
 			fs.DurationVar(&o.idleExit, "idle-exit", 0, "exit after DUR without commands (e.g. 10m; off by default)")
-			fs.DurationVar(&o.gcEvery, "gc-every", 0, "run gc with the policy flags below every DUR (e.g. 1h; off by default)")
-			o.policy.register(fs)
+			o.gc.register(fs)
 		},
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 0 {
 				return usagef("serve takes no arguments")
 			}
-			if o.idleExit < 0 || o.gcEvery < 0 {
-				return usagef("--idle-exit and --gc-every must be positive")
+			if o.idleExit < 0 {
+				return usagef("--idle-exit must be positive")
 			}
-			p, err := o.policy.policy()
-			if err != nil {
+			if err := o.gc.check(); err != nil {
 				return err
 			}
-			if o.gcEvery == 0 && o.policy.given() {
-				return usagef("the retention flags need --gc-every")
-			}
-			o.gcPolicy = p
 			return runServe(ctx, a, o)
 		},
 	}
@@ -63,46 +52,17 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	level := slog.LevelWarn
-	if o.gcEvery > 0 {
-		level = slog.LevelInfo // report each automatic gc
-	}
-	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	store, err := ckptfs.Open(dir, ckptfs.Options{CacheBytes: mountCacheBytes, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	l, err := listenControl(dir)
-	if err != nil {
-		return err
-	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	busy := newIdleWatch(o.idleExit, stop)
 	defer busy.close()
-	ctlDone := make(chan struct{})
-	go func() {
-		defer close(ctlDone)
-		serveControl(ctx, l, store, dir, busy)
-	}()
-	gcDone := make(chan struct{})
-	if o.gcEvery > 0 {
-		go func() {
-			defer close(gcDone)
-			store.RunAutoGC(ctx, o.gcEvery, ckptfs.GCOptions{Policy: o.gcPolicy}, func(format string, args ...any) {
-				log.Info(fmt.Sprintf(format, args...))
-			})
-		}()
-	} else {
-		close(gcDone)
+	srv, err := openServer(ctx, dir, serverLog(a, o.gc, false), o.gc, busy)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "serving %s\n", dir)
 	<-ctx.Done()
-	l.Close()
-	<-ctlDone // commands running finish, or see ctx cancelled
-	<-gcDone
-	return nil
+	return srv.close() // running commands finish, or see ctx cancelled
 }
 
 // idleWatch calls stop once no command has run for idle (0: never). A nil
