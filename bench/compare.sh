@@ -7,9 +7,10 @@
 #   bench/compare.sh                  # everything (~2–4 minutes on 2 cores)
 #   ROUNDS=3 BIG=0 bench/compare.sh   # fewer rounds, skip the 1 GiB file
 #
-# ckptfs is measured twice: as a plain CLI (every command opens the store)
-# and through a running `ckptfs mount` (commands go to the mount over its
-# control socket: the deployment for agents; needs /dev/fuse).
+# ckptfs is measured three times: as a plain CLI (every command opens the
+# store), through a running `ckptfs mount` (commands go to the mount over
+# its control socket: the deployment for agents; needs /dev/fuse), and
+# through a running `ckptfs serve` (the same without FUSE).
 # Each tool gets its own identical copy of the tree and does, in order:
 #   full        first snapshot of the whole tree into a fresh store/repo
 #   then ROUNDS times (median reported):
@@ -55,8 +56,8 @@ log "copying $SRC"
 cp -a "$SRC" "$W/orig"
 MOUNT=0
 if [ -e /dev/fuse ] && [ "$(id -u)" = 0 ] && [ "${NOMOUNT:-0}" = 0 ]; then MOUNT=1; fi
-TOOLS="ckptfs git restic"
-[ "$MOUNT" = 1 ] && TOOLS="ckptfs ckmount git restic"
+TOOLS="ckptfs ckserve git restic"
+[ "$MOUNT" = 1 ] && TOOLS="ckptfs ckmount ckserve git restic"
 for t in $TOOLS; do cp -a "$W/orig" "$W/work-$t"; done
 NFILES=$(find "$W/orig" -type f | wc -l)
 (cd "$W/orig" && find . -type f | LC_ALL=C sort) > "$W/files"
@@ -111,7 +112,27 @@ stop_mount() {
   wait "$MOUNT_PID" 2>/dev/null || true
   MOUNT_PID=
 }
-trap '[ -n "${MOUNT_PID:-}" ] && { kill -INT "$MOUNT_PID"; wait "$MOUNT_PID"; } 2>/dev/null; rm -rf --one-file-system "$W"' EXIT
+
+KS=("$CKPTFS" --store "$W/store-ckserve")
+ks_snap()     { measure ckserve "$1" "${KS[@]}" checkpoint --session bench --if-changed "$W/work-ckserve"; }
+ks_rollback() { measure ckserve rollback "${KS[@]}" restore --session bench "$("${KS[@]}" log --session bench --limit 1 | cut -d' ' -f1)" "$W/work-ckserve"; }
+ks_restore()  { measure ckserve restore "${KS[@]}" restore --session bench "$KS_FULL" "$W/restore-ckserve"; }
+start_serve() {
+  "${KS[@]}" serve >"$W/serve.log" 2>&1 &
+  SERVE_PID=$!
+  for _ in $(seq 100); do grep -q '^serving ' "$W/serve.log" && return 0; sleep 0.1; done
+  log "ckptfs serve did not come up:"; cat "$W/serve.log" >&2; exit 1
+}
+stop_serve() {
+  if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+    SERVE_DIED=1; log "WARNING: ckptfs serve exited during the run:"; tail -n 5 "$W/serve.log" >&2
+  fi
+  SERVE_RSS=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status" 2>/dev/null || echo 0)
+  kill -INT "$SERVE_PID" 2>/dev/null || true
+  wait "$SERVE_PID" 2>/dev/null || true
+  SERVE_PID=
+}
+trap 'for p in "${MOUNT_PID:-}" "${SERVE_PID:-}"; do [ -n "$p" ] && { kill -INT "$p"; wait "$p"; } 2>/dev/null; done; rm -rf --one-file-system "$W"' EXIT
 
 GITC=("${GIT[@]}" --git-dir="$W/store-git" --work-tree="$W/work-git")
 git_snap()     { measure git "$1" sh -c '"$@" add -A && { "$@" diff --cached --quiet || "$@" commit -q -m snapshot; }' sh "${GITC[@]}"; }
@@ -138,6 +159,10 @@ if [ "$MOUNT" = 1 ]; then
   measure ckmount full "${KM[@]}" checkpoint --session bench "$W/work-ckmount"
   KM_FULL=$(cat "$W/out")
 fi
+start_serve
+settle
+measure ckserve full "${KS[@]}" checkpoint --session bench "$W/work-ckserve"
+KS_FULL=$(cat "$W/out")
 "${GIT[@]}" --git-dir="$W/store-git" --work-tree="$W/work-git" init -q
 settle
 git_snap full
@@ -153,10 +178,14 @@ for r in $(seq 1 "$ROUNDS"); do
     modify "$W/work-$t" "$r"
     case $t in
       ckptfs) ck_snap 1pct; ck_snap unchanged;; ckmount) km_snap 1pct; km_snap unchanged;;
+      ckserve) ks_snap 1pct; ks_snap unchanged;;
       git) git_snap 1pct; git_snap unchanged;; restic) restic_snap 1pct; restic_snap unchanged;;
     esac
     modify "$W/work-$t" "$((r + 50))"
-    case $t in ckptfs) ck_rollback;; ckmount) km_rollback;; git) git_rollback;; restic) restic_rollback;; esac
+    case $t in
+      ckptfs) ck_rollback;; ckmount) km_rollback;; ckserve) ks_rollback;;
+      git) git_rollback;; restic) restic_rollback;;
+    esac
   done
 done
 for t in $TOOLS; do
@@ -174,6 +203,9 @@ if [ "$MOUNT" = 1 ]; then
   stop_mount
   S_KM=$(du -sb "$W/store-ckmount" | cut -f1)
 fi
+settle; ks_restore
+stop_serve
+S_KS=$(du -sb "$W/store-ckserve" | cut -f1)
 
 size() { du -sb "$1" | cut -f1; }
 S_CK=$(size "$W/store-ckptfs"); S_GIT=$(size "$W/store-git"); S_RESTIC=$(size "$W/store-restic")
@@ -213,36 +245,45 @@ mib() { awk -v b="$1" 'BEGIN{printf "%.1f MiB", b/1048576}'; }
 echo "Workdir: copy of \`\$(go env GOROOT)/src\` ($(go env GOVERSION)): $NFILES files, $(mib "$S_SRC"); $(nproc) cores; ROUNDS=$ROUNDS (median)."
 echo "restic $(restic version | awk '{print $2}'), $(git --version). Command: \`bench/compare.sh\`."
 echo
+# The ckptfs columns: CLI, via mount (when there is one), via serve.
+CK_COLS="ckptfs ckserve"; CK_NAMES=("ckptfs (CLI)" "ckptfs (via serve)"); CK_SIZES=("$S_CK" "$S_KS")
 if [ "$MOUNT" = 1 ]; then
-  echo "| operation | ckptfs (CLI) | ckptfs (via mount) | git (shadow GIT_DIR) | restic | cp -a | speed-up, CLI | speed-up, via mount |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-else
-  echo "| operation | ckptfs | git (shadow GIT_DIR) | restic | cp -a | ckptfs speed-up |"
-  echo "| --- | ---: | ---: | ---: | ---: | --- |"
+  CK_COLS="ckptfs ckmount ckserve"; CK_NAMES=("ckptfs (CLI)" "ckptfs (via mount)" "ckptfs (via serve)")
+  CK_SIZES=("$S_CK" "$S_KM" "$S_KS")
 fi
+head="| operation |"; rule="| --- |"
+for n in "${CK_NAMES[@]}"; do head="$head $n |"; rule="$rule ---: |"; done
+head="$head git (shadow GIT_DIR) | restic | cp -a |"; rule="$rule ---: | ---: | ---: |"
+for n in "${CK_NAMES[@]}"; do n=${n#ckptfs (}; head="$head speed-up, ${n%)} |"; rule="$rule --- |"; done
+echo "$head"; echo "$rule"
 for op in full 1pct unchanged restore rollback; do
   case $op in
     full) name="full checkpoint";; 1pct) name="1 %-changed checkpoint";; unchanged) name="unchanged checkpoint";;
     restore) name="restore into an empty dir";; rollback) name="rollback of a 1 %-changed dir";;
   esac
-  if [ "$MOUNT" = 1 ]; then
-    echo "| $name | $(cell ckptfs $op) | $(cell ckmount $op) | $(cell git $op) | $(cell restic $op) | $(cell cp $op) | $(ratio $op) | $(ratio $op ckmount) |"
-  else
-    echo "| $name | $(cell ckptfs $op) | $(cell git $op) | $(cell restic $op) | $(cell cp $op) | $(ratio $op) |"
-  fi
+  row="| $name |"
+  for c in $CK_COLS; do row="$row $(cell "$c" $op) |"; done
+  row="$row $(cell git $op) | $(cell restic $op) | $(cell cp $op) |"
+  for c in $CK_COLS; do row="$row $(ratio $op "$c") |"; done
+  echo "$row"
 done
+row="| store size after all snapshots |"
+for b in "${CK_SIZES[@]}"; do row="$row $(mib "$b") |"; done
+row="$row $(mib "$S_GIT") | $(mib "$S_RESTIC") | $(mib "$S_SRC") |"
+for _ in $CK_COLS; do row="$row |"; done
+echo "$row"
+echo
 if [ "$MOUNT" = 1 ]; then
-  echo "| store size after all snapshots | $(mib "$S_CK") | $(mib "$S_KM") | $(mib "$S_GIT") | $(mib "$S_RESTIC") | $(mib "$S_SRC") | | |"
-else
-  echo "| store size after all snapshots | $(mib "$S_CK") | $(mib "$S_GIT") | $(mib "$S_RESTIC") | $(mib "$S_SRC") | |"
-fi
-if [ "$MOUNT" = 1 ]; then
-  echo
   if [ "${MOUNT_DIED:-0}" = 1 ]; then
     echo "**The mount exited during the run** ($(tail -n1 "$W/mount.log")): after that the via-mount commands opened the store themselves, like the CLI column."
   else
     echo "Via mount: times and peak RSS are the CLI client's; the mount process's peak RSS over the whole run was $(awk -v k="${MOUNT_RSS:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
   fi
+fi
+if [ "${SERVE_DIED:-0}" = 1 ]; then
+  echo "**ckptfs serve exited during the run** ($(tail -n1 "$W/serve.log")): after that the via-serve commands opened the store themselves, like the CLI column."
+else
+  echo "Via serve: the same; the serve process's peak RSS was $(awk -v k="${SERVE_RSS:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
 fi
 if [ "$BIG" = 1 ]; then
   echo
