@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -46,4 +52,85 @@ func TestIdleWatch(t *testing.T) {
 	nilWatch.begin()
 	nilWatch.end()
 	nilWatch.close()
+}
+
+// Many clients at once through one serve (in this process: serve needs
+// no FUSE), with gc and listings running among the checkpoints; then the
+// server exits on idle and the store checks clean.
+func TestServeConcurrentClients(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	served := make(chan int, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		served <- Main([]string{"--store", store, "serve", "--idle-exit", "1s"}, strings.NewReader(""), &out, &errb)
+	}()
+	sock := filepath.Join(store, socketName)
+	if !waitFor(func() bool {
+		c, err := net.Dial("unix", sock)
+		ok := err == nil
+		if ok {
+			c.Close()
+		}
+		return ok
+	}) {
+		t.Fatal("serve does not answer")
+	}
+	const clients, rounds = 8, 5
+	dirs := make([]string, clients)
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+	}
+	errs := make(chan error, clients+2)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				if err := os.WriteFile(filepath.Join(dirs[i], "f.txt"), []byte(fmt.Sprint(i, r)), 0o644); err != nil {
+					errs <- err
+					return
+				}
+				var out, errb bytes.Buffer
+				args := []string{"--store", store, "checkpoint", "--session", "s", "--branch", fmt.Sprint("b", i), "--if-changed", dirs[i]}
+				if code := Main(args, strings.NewReader(""), &out, &errb); code != 0 {
+					errs <- fmt.Errorf("client %d round %d: exit %d: %s", i, r, code, errb.String())
+					return
+				}
+			}
+		}()
+	}
+	for _, args := range [][]string{{"gc", "--keep-within", "30d"}, {"log", "--session", "s"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				var out, errb bytes.Buffer
+				if code := Main(append([]string{"--store", store}, args...), strings.NewReader(""), &out, &errb); code != 0 && !strings.Contains(errb.String(), "not found") {
+					errs <- fmt.Errorf("%v: exit %d: %s", args, code, errb.String())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	select {
+	case code := <-served:
+		if code != 0 {
+			t.Fatalf("serve exited %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not exit after --idle-exit")
+	}
+	mustMain(t, store, "fsck")
+	for i := range clients {
+		log := mustMain(t, store, "log", "--session", "s", "--branch", fmt.Sprint("b", i))
+		if n := strings.Count(log, "\n"); n != rounds {
+			t.Errorf("branch b%d has %d checkpoints, want %d:\n%s", i, n, rounds, log)
+		}
+	}
 }
