@@ -47,7 +47,8 @@ type Store struct {
 	log *slog.Logger
 	ev  events
 
-	branchLocks keyedLocks // one checkpoint build per branch at a time
+	branchLocks keyedLocks    // one checkpoint build per branch at a time
+	statCaches  statCacheMemo // stat-cache records of recently checkpointed dirs
 
 	gcMu   sync.Mutex // serialises GC runs
 	gcHook func()     // tests: runs between a GC's plan and its execution

@@ -79,33 +79,38 @@ func (s *Store) CheckpointDir(ctx context.Context, dir string, o CheckpointOptio
 	})
 	if err == nil && update != nil {
 		// After the commit: the cache refers to a tree a checkpoint holds.
-		if perr := s.st.UpdateStatCache(dir, *update); perr != nil {
+		if perr := s.statCaches.update(dir, *update, func() error { return s.st.UpdateStatCache(dir, *update) }); perr != nil {
 			s.log.Warn("stat cache not saved", "dir", dir, "err", perr)
 		}
 	}
 	return res, err
 }
 
-// statCache returns the stat cache of dir, or nil. Its records are read
-// in one scan.
+// statCache returns the stat cache of dir, or nil: from the memo of
+// recently used ones, else read in one scan.
 func (s *Store) statCache(ctx context.Context, dir string) *tree.StatCache {
-	header, err := s.st.StatCacheHeader(dir)
-	if err != nil {
-		return nil
+	c, gen := s.statCaches.get(dir)
+	if c == nil {
+		header, err := s.st.StatCacheHeader(dir)
+		if err != nil {
+			return nil
+		}
+		recs, err := s.st.StatCacheRecords(ctx, dir)
+		if err != nil {
+			s.log.Warn("stat cache ignored", "dir", dir, "err", err)
+			return nil
+		}
+		c = &statCacheRecords{header: header, recs: recs}
+		s.statCaches.put(dir, gen, c)
 	}
-	recs, err := s.st.StatCacheRecords(ctx, dir)
-	if err != nil {
-		s.log.Warn("stat cache ignored", "dir", dir, "err", err)
-		return nil
-	}
-	c, err := tree.DecodeStatCache(header, func(rel string) []byte {
-		return recs[rel] // missing: that directory is read again
+	sc, err := tree.DecodeStatCache(c.header, func(rel string) []byte {
+		return c.recs[rel] // missing: that directory is read again
 	})
 	if err != nil {
 		s.log.Warn("stat cache ignored", "dir", dir, "err", err)
 		return nil
 	}
-	return c
+	return sc
 }
 
 // protection returns what restore and live diff leave alone in dir: the
