@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ckptfs/ckptfs"
 )
 
 // The idle clock stops while any command runs and restarts when the last
@@ -132,5 +134,26 @@ func TestServeConcurrentClients(t *testing.T) {
 		if n := strings.Count(log, "\n"); n != rounds {
 			t.Errorf("branch b%d has %d checkpoints, want %d:\n%s", i, n, rounds, log)
 		}
+	}
+}
+
+// A command that finds the store held without a control socket (another
+// command, or a server starting or stopping) tries again for a moment
+// instead of failing at once.
+func TestCommandWaitsForAHeldStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	mustMain(t, dir, "sessions") // create the store
+	held, err := ckptfs.Open(dir, ckptfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		held.Close()
+	}()
+	start := time.Now()
+	mustMain(t, dir, "sessions")
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("ran after %v, while the store was held", d)
 	}
 }
