@@ -37,6 +37,10 @@ type Options struct {
 	FS vfs.FS
 	// Now replaces time.Now (tests).
 	Now func() time.Time
+	// ReadOnly opens an existing store for reading: nothing is written
+	// (no log, no flush of the previous writer's log), so commands that
+	// only read open faster; every write fails.
+	ReadOnly bool
 }
 
 // Store is an open checkpoint store.
@@ -72,7 +76,7 @@ func DefaultDir() (string, error) {
 
 // Open opens (creating if needed) the store in dir.
 func Open(dir string, o Options) (*Store, error) {
-	st, err := pebblestore.Open(dir, pebblestore.Options{FS: o.FS, Durability: o.Durability, Logger: o.Logger})
+	st, err := pebblestore.Open(dir, pebblestore.Options{FS: o.FS, Durability: o.Durability, Logger: o.Logger, ReadOnly: o.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type command struct {
 	// readsStdin, once the flags are parsed, tells whether the command
 	// reads stdin: a command forwarded to a server then takes it along.
 	readsStdin func() bool
+	// readOnly commands never write to the store: they open it read-only
+	// when that is cheaper (openStore).
+	readOnly bool
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -147,7 +150,7 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 		var stdin []byte // read once, for the first forwarding
 		stdinRead := false
 		for wait := 10 * time.Millisecond; ; wait *= 2 {
-			err := a.openStore()
+			err := a.openStore(c.readOnly)
 			if errors.Is(err, ckptfs.ErrInUse) && a.forward {
 				if !stdinRead && c.readsStdin != nil && c.readsStdin() {
 					if stdin, err = io.ReadAll(io.LimitReader(a.stdin, maxForwardedStdin)); err != nil {
@@ -181,18 +184,52 @@ func (a *app) resolveStoreDir() (string, error) {
 	return ckptfs.DefaultDir()
 }
 
-func (a *app) openStore() error {
+// openStore opens the store, read-only for a command that only reads
+// when that is cheaper: a read-write open replays and flushes the last
+// writer's log, writes a new log, manifest and options file, and may run
+// a compaction before it returns; a read-only one only replays the log,
+// in memory. Each read-only open replays it again, so after a large write
+// (pendingLogMax) the store is opened read-write once, which flushes it.
+func (a *app) openStore(readOnly bool) error {
 	dir, err := a.resolveStoreDir()
 	if err != nil {
 		return err
 	}
 	a.storeDir = dir
-	s, err := ckptfs.Open(dir, ckptfs.Options{})
+	s, err := ckptfs.Open(dir, ckptfs.Options{ReadOnly: readOnly && quietStore(dir)})
 	if err != nil {
 		return err
 	}
 	a.store = s
 	return nil
+}
+
+// pendingLogMax is the most write-ahead log a read-only open replays.
+const pendingLogMax = 4 << 20
+
+// quietStore reports whether dir holds a store whose write-ahead logs
+// (*.log) add up to at most pendingLogMax bytes. (A store that does not
+// exist yet is not quiet: a read-write open creates it.)
+func quietStore(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	var logs int64
+	exists := false
+	for _, e := range ents {
+		switch name := e.Name(); {
+		case strings.HasPrefix(name, "MANIFEST-"):
+			exists = true
+		case strings.HasSuffix(name, ".log"):
+			fi, err := e.Info()
+			if err != nil {
+				return false
+			}
+			logs += fi.Size()
+		}
+	}
+	return exists && logs <= pendingLogMax
 }
 
 func (a *app) closeStore() {

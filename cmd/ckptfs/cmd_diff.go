@@ -22,8 +22,9 @@ type diffOptions struct {
 func cmdDiff() *command {
 	var o diffOptions
 	return &command{
-		name:  "diff",
-		usage: "[--session S] A B|DIR",
+		name:     "diff",
+		readOnly: true,
+		usage:    "[--session S] A B|DIR",
 		summary: "print the paths that differ from checkpoint A to checkpoint B, or to the live directory DIR: " +
 			"lines 'A path', 'D path', 'M path', 'T path'",
 		flags: func(fs *pflag.FlagSet) {

@@ -10,9 +10,10 @@ import (
 func cmdFsck() *command {
 	var asJSON bool
 	return &command{
-		name:    "fsck",
-		usage:   "[--json]",
-		summary: "re-hash every object and check every reference; exit 1 on any fault",
+		name:     "fsck",
+		readOnly: true,
+		usage:    "[--json]",
+		summary:  "re-hash every object and check every reference; exit 1 on any fault",
 		flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 		},

@@ -13,9 +13,10 @@ func cmdLog() *command {
 	var limit int
 	var asJSON bool
 	return &command{
-		name:    "log",
-		usage:   "--session S [--branch B] [--tag T] [--limit N] [--json]",
-		summary: "list checkpoints, newest first: ID TIME MESSAGE",
+		name:     "log",
+		readOnly: true,
+		usage:    "--session S [--branch B] [--tag T] [--limit N] [--json]",
+		summary:  "list checkpoints, newest first: ID TIME MESSAGE",
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&session, "session", "", "session (required)")
 			fs.StringVar(&branch, "branch", "", "only checkpoints recorded on this branch")

@@ -102,9 +102,10 @@ func cmdDelete() *command {
 
 func cmdSessions() *command {
 	return &command{
-		name:    "sessions",
-		usage:   "",
-		summary: "list the sessions of the store",
+		name:     "sessions",
+		readOnly: true,
+		usage:    "",
+		summary:  "list the sessions of the store",
 		run: func(ctx context.Context, a *app, args []string) error {
 			names, err := a.store.Sessions(ctx)
 			if err != nil {

@@ -17,8 +17,9 @@ type restoreOptions struct {
 func cmdRestore() *command {
 	var o restoreOptions
 	return &command{
-		name:  "restore",
-		usage: "[--session S] [--no-delete] ID|BRANCH DIR",
+		name:     "restore",
+		readOnly: true,
+		usage:    "[--session S] [--no-delete] ID|BRANCH DIR",
 		summary: "make directory DIR equal to checkpoint ID, writing only what differs; " +
 			"prints written=N removed=N unchanged=N",
 		flags: func(fs *pflag.FlagSet) {

@@ -12,9 +12,10 @@ func cmdSearch() *command {
 	var session string
 	var limit int
 	return &command{
-		name:    "search",
-		usage:   "[--session S] [--limit N] TEXT",
-		summary: "find checkpoints whose message, tags, meta or files contain TEXT",
+		name:     "search",
+		readOnly: true,
+		usage:    "[--session S] [--limit N] TEXT",
+		summary:  "find checkpoints whose message, tags, meta or files contain TEXT",
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&session, "session", "", "search one session (default: all)")
 			fs.IntVar(&limit, "limit", 0, "at most N results")

@@ -11,9 +11,10 @@ import (
 func cmdShow() *command {
 	var session string
 	return &command{
-		name:    "show",
-		usage:   "[--session S] ID [PATH]",
-		summary: "print a checkpoint's metadata (JSON), or the content of one of its files",
+		name:     "show",
+		readOnly: true,
+		usage:    "[--session S] ID [PATH]",
+		summary:  "print a checkpoint's metadata (JSON), or the content of one of its files",
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&session, "session", "", "session (optional when the id is unique in the store)")
 		},

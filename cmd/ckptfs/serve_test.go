@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -155,5 +156,56 @@ func TestCommandWaitsForAHeldStore(t *testing.T) {
 	mustMain(t, dir, "sessions")
 	if d := time.Since(start); d < 250*time.Millisecond {
 		t.Errorf("ran after %v, while the store was held", d)
+	}
+}
+
+// Reading commands open a quiet store read-only: they see the last
+// checkpoint (replayed from the log) and leave the store's files as they
+// were. After a large write they open it read-write once, which flushes
+// the log.
+func TestReadOnlyOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	work := t.TempDir()
+	write(t, work, map[string]string{"a": "1"})
+	if quietStore(dir) {
+		t.Fatal("a missing store is quiet")
+	}
+	id := strings.TrimSpace(mustMain(t, dir, "checkpoint", "--session", "s", work))
+	listing := func() string {
+		ents, _ := os.ReadDir(dir)
+		var b strings.Builder
+		for _, e := range ents {
+			fi, _ := e.Info()
+			fmt.Fprintf(&b, "%s %d\n", e.Name(), fi.Size())
+		}
+		return b.String()
+	}
+	if !quietStore(dir) {
+		t.Fatal("store not quiet after a small checkpoint")
+	}
+	before := listing()
+	for _, args := range [][]string{{"log", "--session", "s"}, {"show", id}, {"sessions"}, {"search", "a"},
+		{"diff", id, work}, {"restore", id, work}, {"fsck"}} {
+		out := mustMain(t, dir, args...)
+		if args[0] == "log" && !strings.HasPrefix(id, strings.Fields(out)[0]) {
+			t.Fatalf("log does not show the checkpoint:\n%s", out)
+		}
+		if after := listing(); after != before {
+			t.Fatalf("%s changed the store's files:\n%s\nwas:\n%s", args[0], after, before)
+		}
+	}
+	// A write-ahead log over pendingLogMax: the next reader flushes it.
+	big := make([]byte, pendingLogMax+1<<20)
+	rand.NewChaCha8([32]byte{1}).Read(big)
+	if err := os.WriteFile(filepath.Join(work, "big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustMain(t, dir, "checkpoint", "--session", "s", work)
+	if quietStore(dir) {
+		t.Fatal("store quiet after a large checkpoint")
+	}
+	mustMain(t, dir, "log", "--session", "s")
+	if !quietStore(dir) {
+		t.Fatalf("the log was not flushed by a read-write open:\n%s", listing())
 	}
 }
