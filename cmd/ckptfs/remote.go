@@ -38,6 +38,9 @@ type remoteFrame struct {
 	Out  []byte `json:"out,omitempty"`
 	Err  []byte `json:"err,omitempty"`
 	Exit *int   `json:"exit,omitempty"`
+	// Closing: the server is shutting down and did not run the command;
+	// the client tries again (it will open the store itself).
+	Closing bool `json:"closing,omitempty"`
 }
 
 // errNoAnswer: the store is locked but its control socket does not answer
@@ -73,6 +76,9 @@ func (a *app) forwardToMount(ctx context.Context, name string, args []string, st
 				return ctx.Err()
 			}
 			return fmt.Errorf("control socket: %w", err)
+		}
+		if f.Closing {
+			return fmt.Errorf("%w: %s, and %w: %s (shutting down)", ckptfs.ErrInUse, a.storeDir, errNoAnswer, sock)
 		}
 		a.stdout.Write(f.Out)
 		a.stderr.Write(f.Err)
@@ -131,6 +137,10 @@ func serveConn(ctx context.Context, conn net.Conn, store *ckptfs.Store, storeDir
 	br := bufio.NewReader(conn)
 	var req remoteRequest
 	if err := json.NewDecoder(br).Decode(&req); err != nil {
+		return
+	}
+	if ctx.Err() != nil { // stopping (a signal, or idle just now): not run
+		json.NewEncoder(conn).Encode(remoteFrame{Closing: true})
 		return
 	}
 	// The client closing the connection (Ctrl-C) cancels the command.

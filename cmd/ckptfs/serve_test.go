@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -207,5 +209,38 @@ func TestReadOnlyOpen(t *testing.T) {
 	mustMain(t, dir, "log", "--session", "s")
 	if !quietStore(dir) {
 		t.Fatalf("the log was not flushed by a read-write open:\n%s", listing())
+	}
+}
+
+// A server that is stopping runs no more commands: it tells the client,
+// which then tries again (and, once the server is gone, opens the store).
+func TestStoppingServerTurnsClientsAway(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	mustMain(t, dir, "sessions")
+	store, err := ckptfs.Open(dir, ckptfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := listenControl(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		serveControl(ctx, l, store, dir, nil)
+	}()
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, storeDir: dir}
+	if err := a.forwardToMount(context.Background(), "checkpoint", []string{"--session", "s", t.TempDir()}, nil); !errors.Is(err, errNoAnswer) {
+		t.Fatalf("forwarded to a stopping server: %v (stdout %q)", err, out.String())
+	}
+	l.Close()
+	<-done
+	store.Close()
+	if got := mustMain(t, dir, "sessions"); got != "" {
+		t.Fatalf("the stopping server ran the command: sessions %q", got)
 	}
 }
