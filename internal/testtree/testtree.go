@@ -3,6 +3,7 @@ package testtree
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -51,5 +52,9 @@ func BenchSource() string {
 	if dir := os.Getenv("CKPTFS_BENCH_DIR"); dir != "" {
 		return dir
 	}
-	return filepath.Join(runtime.GOROOT(), "src")
+	root := runtime.GOROOT() //lint:ignore SA1019 fallback when there is no go command
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		root = strings.TrimSpace(string(out))
+	}
+	return filepath.Join(root, "src")
 }
