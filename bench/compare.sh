@@ -87,52 +87,48 @@ measure() {
 }
 
 # --- per-tool commands --------------------------------------------------------
-ck_snap()     { measure ckptfs "$1" "$CKPTFS" --store "$W/store-ckptfs" checkpoint --session bench --if-changed "$W/work-ckptfs"; }
-ck_head()     { "$CKPTFS" --store "$W/store-ckptfs" log --session bench --limit 1 | cut -d' ' -f1; }
-ck_rollback() { measure ckptfs rollback "$CKPTFS" --store "$W/store-ckptfs" restore --session bench "$(ck_head)" "$W/work-ckptfs"; }
-ck_restore()  { measure ckptfs restore "$CKPTFS" --store "$W/store-ckptfs" restore --session bench "$CK_FULL" "$W/restore-ckptfs"; }
+# The ckptfs columns (ckptfs: plain CLI; ckmount, ckserve: a running mount
+# or serve holds the store) differ only in their store and work tree:
+# ck_* take the column's name. FULL holds each one's full checkpoint id.
+declare -A FULL PID DIED RSS
+ck()          { local t=$1; shift; "$CKPTFS" --store "$W/store-$t" "$@"; }
+# measure runs programs, not shell functions: ck_* spell ck out.
+ck_full()     { measure "$1" full "$CKPTFS" --store "$W/store-$1" checkpoint --session bench "$W/work-$1"; FULL[$1]=$(cat "$W/out"); }
+ck_snap()     { measure "$1" "$2" "$CKPTFS" --store "$W/store-$1" checkpoint --session bench --if-changed "$W/work-$1"; }
+ck_rollback() { measure "$1" rollback "$CKPTFS" --store "$W/store-$1" restore --session bench "$(ck "$1" log --session bench --limit 1 | cut -d' ' -f1)" "$W/work-$1"; }
+ck_restore()  { measure "$1" restore "$CKPTFS" --store "$W/store-$1" restore --session bench "${FULL[$1]}" "$W/restore-$1"; }
 
-KM=("$CKPTFS" --store "$W/store-ckmount")
-km_snap()     { measure ckmount "$1" "${KM[@]}" checkpoint --session bench --if-changed "$W/work-ckmount"; }
-km_rollback() { measure ckmount rollback "${KM[@]}" restore --session bench "$("${KM[@]}" log --session bench --limit 1 | cut -d' ' -f1)" "$W/work-ckmount"; }
-km_restore()  { measure ckmount restore "${KM[@]}" restore --session bench "$KM_FULL" "$W/restore-ckmount"; }
-start_mount() {
-  mkdir -p "$W/mnt"
-  "${KM[@]}" mount "$W/mnt" >"$W/mount.log" 2>&1 &
-  MOUNT_PID=$!
-  for _ in $(seq 100); do [ -e "$W/mnt/ctl" ] && return 0; sleep 0.1; done
-  log "the mount did not come up:"; cat "$W/mount.log" >&2; exit 1
+# start_server mount|serve: the server of column ckmount or ckserve, up
+# when its ready test passes (the mount's ctl file, serve's first line).
+start_server() {
+  local kind=$1 t=ck$1
+  case $kind in
+    # "$CKPTFS" itself, not ck: $! must be the server's pid (signals, RSS).
+    mount) mkdir -p "$W/mnt"; "$CKPTFS" --store "$W/store-$t" mount "$W/mnt" >"$W/$kind.log" 2>&1 & ;;
+    serve) "$CKPTFS" --store "$W/store-$t" serve >"$W/$kind.log" 2>&1 & ;;
+  esac
+  PID[$kind]=$!
+  for _ in $(seq 100); do
+    case $kind in
+      mount) [ -e "$W/mnt/ctl" ] && return 0;;
+      serve) grep -q '^serving ' "$W/$kind.log" && return 0;;
+    esac
+    sleep 0.1
+  done
+  log "the $kind did not come up:"; cat "$W/$kind.log" >&2; exit 1
 }
-stop_mount() {
-  if ! kill -0 "$MOUNT_PID" 2>/dev/null; then
-    MOUNT_DIED=1; log "WARNING: the mount exited during the run:"; tail -n 5 "$W/mount.log" >&2
+# stop_server mount|serve: record its peak RSS, whether it died, stop it.
+stop_server() {
+  local kind=$1 pid=${PID[$1]}
+  if ! kill -0 "$pid" 2>/dev/null; then
+    DIED[$kind]=1; log "WARNING: the $kind exited during the run:"; tail -n 5 "$W/$kind.log" >&2
   fi
-  MOUNT_RSS=$(awk '/VmHWM/ {print $2}' "/proc/$MOUNT_PID/status" 2>/dev/null || echo 0)
-  kill -INT "$MOUNT_PID" 2>/dev/null || true
-  wait "$MOUNT_PID" 2>/dev/null || true
-  MOUNT_PID=
+  RSS[$kind]=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset 'PID[$kind]'
 }
-
-KS=("$CKPTFS" --store "$W/store-ckserve")
-ks_snap()     { measure ckserve "$1" "${KS[@]}" checkpoint --session bench --if-changed "$W/work-ckserve"; }
-ks_rollback() { measure ckserve rollback "${KS[@]}" restore --session bench "$("${KS[@]}" log --session bench --limit 1 | cut -d' ' -f1)" "$W/work-ckserve"; }
-ks_restore()  { measure ckserve restore "${KS[@]}" restore --session bench "$KS_FULL" "$W/restore-ckserve"; }
-start_serve() {
-  "${KS[@]}" serve >"$W/serve.log" 2>&1 &
-  SERVE_PID=$!
-  for _ in $(seq 100); do grep -q '^serving ' "$W/serve.log" && return 0; sleep 0.1; done
-  log "ckptfs serve did not come up:"; cat "$W/serve.log" >&2; exit 1
-}
-stop_serve() {
-  if ! kill -0 "$SERVE_PID" 2>/dev/null; then
-    SERVE_DIED=1; log "WARNING: ckptfs serve exited during the run:"; tail -n 5 "$W/serve.log" >&2
-  fi
-  SERVE_RSS=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status" 2>/dev/null || echo 0)
-  kill -INT "$SERVE_PID" 2>/dev/null || true
-  wait "$SERVE_PID" 2>/dev/null || true
-  SERVE_PID=
-}
-trap 'for p in "${MOUNT_PID:-}" "${SERVE_PID:-}"; do [ -n "$p" ] && { kill -INT "$p"; wait "$p"; } 2>/dev/null; done; rm -rf --one-file-system "$W"' EXIT
+trap 'for p in "${PID[@]}"; do kill -INT "$p"; wait "$p"; done 2>/dev/null; rm -rf --one-file-system "$W"' EXIT
 
 GITC=("${GIT[@]}" --git-dir="$W/store-git" --work-tree="$W/work-git")
 git_snap()     { measure git "$1" sh -c '"$@" add -A && { "$@" diff --cached --quiet || "$@" commit -q -m snapshot; }' sh "${GITC[@]}"; }
@@ -151,18 +147,15 @@ restic_restore()  { measure restic restore "${RESTIC[@]}" restore "$RESTIC_FULL"
 : > "$W/results"
 log "full snapshots"
 settle
-measure ckptfs full "$CKPTFS" --store "$W/store-ckptfs" checkpoint --session bench "$W/work-ckptfs"
-CK_FULL=$(cat "$W/out")
+ck_full ckptfs
 if [ "$MOUNT" = 1 ]; then
-  start_mount
+  start_server mount
   settle
-  measure ckmount full "${KM[@]}" checkpoint --session bench "$W/work-ckmount"
-  KM_FULL=$(cat "$W/out")
+  ck_full ckmount
 fi
-start_serve
+start_server serve
 settle
-measure ckserve full "${KS[@]}" checkpoint --session bench "$W/work-ckserve"
-KS_FULL=$(cat "$W/out")
+ck_full ckserve
 "${GIT[@]}" --git-dir="$W/store-git" --work-tree="$W/work-git" init -q
 settle
 git_snap full
@@ -177,15 +170,11 @@ for r in $(seq 1 "$ROUNDS"); do
   for t in $TOOLS; do
     modify "$W/work-$t" "$r"
     case $t in
-      ckptfs) ck_snap 1pct; ck_snap unchanged;; ckmount) km_snap 1pct; km_snap unchanged;;
-      ckserve) ks_snap 1pct; ks_snap unchanged;;
+      ck*) ck_snap "$t" 1pct; ck_snap "$t" unchanged;;
       git) git_snap 1pct; git_snap unchanged;; restic) restic_snap 1pct; restic_snap unchanged;;
     esac
     modify "$W/work-$t" "$((r + 50))"
-    case $t in
-      ckptfs) ck_rollback;; ckmount) km_rollback;; ckserve) ks_rollback;;
-      git) git_rollback;; restic) restic_rollback;;
-    esac
+    case $t in ck*) ck_rollback "$t";; git) git_rollback;; restic) restic_rollback;; esac
   done
 done
 for t in $TOOLS; do
@@ -194,17 +183,17 @@ done
 
 log "restores into empty directories"
 settle; measure cp restore cp -a "$W/orig" "$W/restore-cp"
-settle; ck_restore
+settle; ck_restore ckptfs
 settle; git_restore
 settle; restic_restore
 diff -r "$W/orig" "$W/restore-ckptfs" >/dev/null || { log "ckptfs restore differs from the original"; exit 1; }
 if [ "$MOUNT" = 1 ]; then
-  settle; km_restore
-  stop_mount
+  settle; ck_restore ckmount
+  stop_server mount
   S_KM=$(du -sb "$W/store-ckmount" | cut -f1)
 fi
-settle; ks_restore
-stop_serve
+settle; ck_restore ckserve
+stop_server serve
 S_KS=$(du -sb "$W/store-ckserve" | cut -f1)
 
 size() { du -sb "$1" | cut -f1; }
@@ -274,16 +263,16 @@ for _ in $CK_COLS; do row="$row |"; done
 echo "$row"
 echo
 if [ "$MOUNT" = 1 ]; then
-  if [ "${MOUNT_DIED:-0}" = 1 ]; then
+  if [ "${DIED[mount]:-0}" = 1 ]; then
     echo "**The mount exited during the run** ($(tail -n1 "$W/mount.log")): after that the via-mount commands opened the store themselves, like the CLI column."
   else
-    echo "Via mount: times and peak RSS are the CLI client's; the mount process's peak RSS over the whole run was $(awk -v k="${MOUNT_RSS:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
+    echo "Via mount: times and peak RSS are the CLI client's; the mount process's peak RSS over the whole run was $(awk -v k="${RSS[mount]:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
   fi
 fi
-if [ "${SERVE_DIED:-0}" = 1 ]; then
+if [ "${DIED[serve]:-0}" = 1 ]; then
   echo "**ckptfs serve exited during the run** ($(tail -n1 "$W/serve.log")): after that the via-serve commands opened the store themselves, like the CLI column."
 else
-  echo "Via serve: the same; the serve process's peak RSS was $(awk -v k="${SERVE_RSS:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
+  echo "Via serve: the same; the serve process's peak RSS was $(awk -v k="${RSS[serve]:-0}" 'BEGIN{printf "%.0f MiB", k/1024}')."
 fi
 if [ "$BIG" = 1 ]; then
   echo
