@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -137,7 +138,6 @@ type restorer struct {
 type restoreDir struct {
 	rel     string // path in the tree, relative to the target
 	path    string // where it is now: rel, or inside a temporary name
-	parent  string // path of the parent directory
 	publish string // non-empty: created as path, to be renamed to this name
 	fresh   bool   // created by this restore and not yet visible: no temp files
 	// sameNames: the directory still holds the names its stat-cache
@@ -330,7 +330,7 @@ func (rs *restorer) entry(d *restoreDir, fd int, name string, e *Entry, exists b
 // unless d itself is fresh (mode and mtime are set after its contents, by
 // fixDirs, which also renames it into place).
 func (rs *restorer) dir(d *restoreDir, fd int, name, rel string, e *Entry, cur *fileStat) (*restoreDir, error) {
-	sub := &restoreDir{rel: rel, path: join(d.path, name), parent: d.path, depth: d.depth + 1,
+	sub := &restoreDir{rel: rel, path: join(d.path, name), depth: d.depth + 1,
 		tree: e.Tree, entry: e, cur: cur,
 		protected: d.protected || rs.o.Excluder.Excluded(rel, true) || rs.o.Protect != nil && rs.o.Protect(rel, true)}
 	if cur != nil {
@@ -449,12 +449,11 @@ func (rs *restorer) fixDirs() error {
 // its real one. The name must still be free: whatever appeared there
 // since the restore looked is not replaced.
 func (rs *restorer) publishDir(d *restoreDir) error {
-	pfd, err := openBeneath(rs.root, d.parent, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	pfd, tmp, err := rs.openParent(d)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(pfd)
-	tmp := path.Base(d.path)
 	err = renameat2(pfd, tmp, pfd, d.publish, unix.RENAME_NOREPLACE)
 	if err == unix.EINVAL || err == unix.ENOSYS {
 		// A filesystem without RENAME_NOREPLACE (some FUSE and network
@@ -475,6 +474,14 @@ func (rs *restorer) publishDir(d *restoreDir) error {
 	return nil
 }
 
+// openParent opens the directory that holds d where it is now (its
+// temporary name, while unpublished) and returns that name in it.
+func (rs *restorer) openParent(d *restoreDir) (fd int, name string, err error) {
+	dir, name := path.Split(d.path)
+	fd, err = openBeneath(rs.root, strings.TrimSuffix(dir, "/"), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	return fd, name, err
+}
+
 // renameat2 is unix.Renameat2 (tests stand in a filesystem without it).
 var renameat2 = unix.Renameat2
 
@@ -488,11 +495,10 @@ func (rs *restorer) dropUnpublished() {
 		if d.publish == "" {
 			continue
 		}
-		pfd, err := openBeneath(rs.root, d.parent, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		pfd, name, err := rs.openParent(d)
 		if err != nil {
 			continue
 		}
-		name := path.Base(d.path)
 		if ok, _ := rs.removeContents(pfd, name, d.rel, true); ok {
 			unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR)
 		}
