@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -329,14 +328,7 @@ agent_turn() { n=$((n+1)); [ $n -le 2 ] || return 1; echo "turn $n" > "f$n.txt";
 		t.Fatalf("serve recipe: %v", err)
 	}
 	sock := filepath.Join(e.store, socketName)
-	if !waitFor(func() bool {
-		c, err := net.Dial("unix", sock)
-		ok := err == nil
-		if ok {
-			c.Close()
-		}
-		return ok
-	}) {
+	if !waitFor(func() bool { return controlAnswers(e.store) }) {
 		t.Fatal("the server does not answer")
 	}
 	write(t, e.project, map[string]string{"c.go": "package a\n"})

@@ -91,11 +91,21 @@ func (a *app) forwardToMount(ctx context.Context, name string, args []string, st
 	}
 }
 
+// controlAnswers reports whether a mount or serve answers on the control
+// socket of the store in storeDir.
+func controlAnswers(storeDir string) bool {
+	c, err := net.Dial("unix", filepath.Join(storeDir, socketName))
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
 // listenControl creates the control socket of a mount in the store dir.
 func listenControl(storeDir string) (net.Listener, error) {
 	sock := filepath.Join(storeDir, socketName)
-	if c, err := net.Dial("unix", sock); err == nil {
-		c.Close()
+	if controlAnswers(storeDir) {
 		return nil, fmt.Errorf("%w: another mount answers on %s", ckptfs.ErrInUse, sock)
 	}
 	os.Remove(sock) // stale, from a killed mount

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -61,15 +58,7 @@ func cmdWaitSock(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: waitsock STORE")
 	}
-	sock := filepath.Join(ts.MkAbs(args[0]), socketName)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		c, err := net.Dial("unix", sock)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("nothing answers on %s: %v", sock, err)
-		}
+	if store := ts.MkAbs(args[0]); !waitFor(func() bool { return controlAnswers(store) }) {
+		ts.Fatalf("nothing answers on the control socket of %s", store)
 	}
 }

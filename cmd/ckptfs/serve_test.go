@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,15 +68,7 @@ func TestServeConcurrentClients(t *testing.T) {
 		var out, errb bytes.Buffer
 		served <- Main([]string{"--store", store, "serve", "--idle-exit", "1s"}, strings.NewReader(""), &out, &errb)
 	}()
-	sock := filepath.Join(store, socketName)
-	if !waitFor(func() bool {
-		c, err := net.Dial("unix", sock)
-		ok := err == nil
-		if ok {
-			c.Close()
-		}
-		return ok
-	}) {
+	if !waitFor(func() bool { return controlAnswers(store) }) {
 		t.Fatal("serve does not answer")
 	}
 	const clients, rounds = 8, 5
