@@ -1,8 +1,7 @@
 package ckptfs
 
 import (
-	"maps"
-	"strings"
+	"slices"
 	"sync"
 
 	"github.com/ckptfs/ckptfs/pebblestore"
@@ -59,7 +58,7 @@ func (m *statCacheMemo) put(dir string, gen uint64, c *statCacheRecords) {
 		m.order = m.order[1:]
 		delete(m.dirs, oldest)
 	}
-	m.order = append(removeString(m.order, dir), dir)
+	m.order = append(slices.DeleteFunc(m.order, func(d string) bool { return d == dir }), dir)
 	m.dirs[dir] = c
 }
 
@@ -77,35 +76,11 @@ func (m *statCacheMemo) update(dir string, w pebblestore.StatCacheWrite, write f
 	if err := write(); err != nil || old == nil {
 		if old != nil {
 			delete(m.dirs, dir)
-			m.order = removeString(m.order, dir)
+			m.order = slices.DeleteFunc(m.order, func(d string) bool { return d == dir })
 		}
 		return err
 	}
-	// As UpdateStatCache applies it: reset, deleted subtrees, then puts.
-	recs := map[string][]byte{}
-	if !w.Reset {
-		recs = maps.Clone(old.recs)
-	}
-	for _, rel := range w.DeleteTrees {
-		delete(recs, rel)
-		for k := range recs {
-			if strings.HasPrefix(k, rel+"/") {
-				delete(recs, k)
-			}
-		}
-	}
-	for rel, v := range w.Put {
-		recs[rel] = v
-	}
+	recs := w.Apply(old.recs)
 	m.dirs[dir] = &statCacheRecords{header: w.Header, recs: recs}
 	return nil
-}
-
-func removeString(s []string, v string) []string {
-	for i, x := range s {
-		if x == v {
-			return append(s[:i:i], s[i+1:]...)
-		}
-	}
-	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -82,8 +83,48 @@ type StatCacheWrite struct {
 	Reset       bool
 }
 
+// Record returns the record of directory rel after w, given old, the
+// records before it.
+func (w *StatCacheWrite) Record(rel string, old func(rel string) []byte) []byte {
+	if v, ok := w.Put[rel]; ok {
+		return v
+	}
+	if w.Reset || w.deletes(rel) {
+		return nil
+	}
+	return old(rel)
+}
+
+// Apply returns the records after w, given recs, the records before it
+// (left as they are).
+func (w *StatCacheWrite) Apply(recs map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(recs)+len(w.Put))
+	if !w.Reset {
+		for rel, v := range recs {
+			if !w.deletes(rel) {
+				out[rel] = v
+			}
+		}
+	}
+	for rel, v := range w.Put {
+		out[rel] = v
+	}
+	return out
+}
+
+// deletes reports whether w deletes the record of rel (a DeleteTrees
+// entry at or above it).
+func (w *StatCacheWrite) deletes(rel string) bool {
+	for _, t := range w.DeleteTrees {
+		if rel == t || strings.HasPrefix(rel, t+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // UpdateStatCache applies w to directory dir's stat cache in one unsynced
-// batch.
+// batch (what Record and Apply describe).
 func (s *Store) UpdateStatCache(dir string, w StatCacheWrite) error {
 	if s.opts.ReadOnly {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -154,20 +153,7 @@ func (c *StatCache) header() []byte {
 
 // apply returns the cache that results from an update of c (nil: none).
 func (c *StatCache) apply(u *StatCacheUpdate) (*StatCache, error) {
-	return DecodeStatCache(u.Header, func(rel string) []byte {
-		if v, ok := u.Put[rel]; ok {
-			return v
-		}
-		if u.Reset {
-			return nil
-		}
-		for _, t := range u.DeleteTrees {
-			if rel == t || strings.HasPrefix(rel, t+"/") {
-				return nil
-			}
-		}
-		return c.Record(rel)
-	})
+	return DecodeStatCache(u.Header, func(rel string) []byte { return u.Record(rel, c.Record) })
 }
 
 // fileStat is the part of a stat(2) result the cache compares.
