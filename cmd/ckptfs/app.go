@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,8 @@ type app struct {
 	tty            bool   // stderr is a terminal: show progress bars
 	cwd            string // for relative paths ("" = process cwd)
 	storeDir       string
-	forward        bool // CLI process: forward to a mount holding the store
+	forward        bool   // CLI process: forward to a mount holding the store
+	stdinBuf       []byte // stdin, once read for forwarding (bufferStdin)
 
 	store  *ckptfs.Store // open store (owned when ownStore)
 	shared bool          // store belongs to a mount serving this request
@@ -147,30 +149,27 @@ func (a *app) runCommand(ctx context.Context, c *command, args []string) error {
 		return nil
 	}
 	if !c.local && a.store == nil {
-		var stdin []byte // read once, for the first forwarding
-		stdinRead := false
 		for wait := 10 * time.Millisecond; ; wait *= 2 {
 			err := a.openStore(c.readOnly)
-			if errors.Is(err, ckptfs.ErrInUse) && a.forward {
-				if !stdinRead && c.readsStdin != nil && c.readsStdin() {
-					if stdin, err = io.ReadAll(io.LimitReader(a.stdin, maxForwardedStdin)); err != nil {
-						return fmt.Errorf("reading stdin: %w", err)
-					}
-					stdinRead = true
+			if !errors.Is(err, ckptfs.ErrInUse) || !a.forward {
+				if err != nil {
+					return err
 				}
-				err = a.forwardToMount(ctx, c.name, args, stdin)
-				// A server starting or stopping holds the lock without
-				// answering: try again, opening the store or asking it.
-				if errors.Is(err, errNoAnswer) && wait < 2*time.Second && ctx.Err() == nil {
-					time.Sleep(wait)
-					continue
+				break
+			}
+			var stdin []byte
+			if c.readsStdin != nil && c.readsStdin() {
+				if stdin, err = a.bufferStdin(); err != nil {
+					return err
 				}
+			}
+			err = a.forwardToMount(ctx, c.name, args, stdin)
+			// Another command holds the store, or a server starting or
+			// stopping: try again, opening the store or asking it.
+			if !errors.Is(err, errNoAnswer) || wait >= 2*time.Second || ctx.Err() != nil {
 				return err
 			}
-			if err != nil {
-				return err
-			}
-			break
+			time.Sleep(wait)
 		}
 		defer a.closeStore()
 	}
@@ -202,6 +201,21 @@ func (a *app) openStore(readOnly bool) error {
 	}
 	a.store = s
 	return nil
+}
+
+// bufferStdin reads stdin into memory once, to send it to a server, and
+// makes a.stdin read it again from the start: the command may still end
+// up running in this process.
+func (a *app) bufferStdin() ([]byte, error) {
+	if a.stdinBuf == nil {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, maxForwardedStdin))
+		if err != nil {
+			return nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		a.stdinBuf = b
+	}
+	a.stdin = bytes.NewReader(a.stdinBuf)
+	return a.stdinBuf, nil
 }
 
 // pendingLogMax is the most write-ahead log a read-only open replays.

@@ -235,3 +235,29 @@ func TestStoppingServerTurnsClientsAway(t *testing.T) {
 		t.Fatalf("the stopping server ran the command: sessions %q", got)
 	}
 }
+
+// A hook's payload read for forwarding is still there when the command
+// ends up running in this process (the store was held by another command,
+// not a server).
+func TestHookPayloadSurvivesWaitingForTheStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	work := t.TempDir()
+	write(t, work, map[string]string{"a": "1"})
+	mustMain(t, dir, "sessions")
+	held, err := ckptfs.Open(dir, ckptfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		held.Close()
+	}()
+	payload := `{"session_id": "abc", "cwd": "` + work + `", "hook_event_name": "Stop"}`
+	out, errs, code := runMain(t, dir, payload, "checkpoint", "--hook", "--session", "s")
+	if code != 0 {
+		t.Fatalf("checkpoint --hook after waiting: exit %d: %s", code, errs)
+	}
+	if !fullIDLine.MatchString(out) {
+		t.Fatalf("output %q", out)
+	}
+}
