@@ -131,20 +131,27 @@ func TestServeConcurrentClients(t *testing.T) {
 	}
 }
 
-// A command that finds the store held without a control socket (another
-// command, or a server starting or stopping) tries again for a moment
-// instead of failing at once.
-func TestCommandWaitsForAHeldStore(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "store")
-	mustMain(t, dir, "sessions") // create the store
+// holdStore creates the store in dir and holds it, as another command
+// would (no control socket), for d.
+func holdStore(t *testing.T, dir string, d time.Duration) {
+	t.Helper()
+	mustMain(t, dir, "sessions")
 	held, err := ckptfs.Open(dir, ckptfs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(d)
 		held.Close()
 	}()
+}
+
+// A command that finds the store held without a control socket (another
+// command, or a server starting or stopping) tries again for a moment
+// instead of failing at once.
+func TestCommandWaitsForAHeldStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	holdStore(t, dir, 300*time.Millisecond)
 	start := time.Now()
 	mustMain(t, dir, "sessions")
 	if d := time.Since(start); d < 250*time.Millisecond {
@@ -243,15 +250,7 @@ func TestHookPayloadSurvivesWaitingForTheStore(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	work := t.TempDir()
 	write(t, work, map[string]string{"a": "1"})
-	mustMain(t, dir, "sessions")
-	held, err := ckptfs.Open(dir, ckptfs.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		held.Close()
-	}()
+	holdStore(t, dir, 200*time.Millisecond)
 	payload := `{"session_id": "abc", "cwd": "` + work + `", "hook_event_name": "Stop"}`
 	out, errs, code := runMain(t, dir, payload, "checkpoint", "--hook", "--session", "s")
 	if code != 0 {
