@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -92,11 +93,22 @@ func checkEntry(e *Entry) error {
 }
 
 // DecodeTree decodes and validates a tree encoding.
-func DecodeTree(b []byte) (*Tree, error) {
+func DecodeTree(b []byte) (*Tree, error) { return decodeTree(b, false) }
+
+// decodeTree is DecodeTree; keep also records b and the offsets of the
+// entries in it for encodeEdited (b must then stay unmodified).
+func decodeTree(b []byte, keep bool) (*Tree, error) {
 	r := wire.NewReader(b)
 	n := r.Count(4)
 	t := &Tree{Entries: make([]Entry, n)}
+	keep = keep && len(b) <= math.MaxUint32
+	if keep {
+		t.offs = make([]uint32, n+1)
+	}
 	for i := 0; i < n && r.Err() == nil; i++ {
+		if keep {
+			t.offs[i] = uint32(len(b) - r.Len())
+		}
 		e := &t.Entries[i]
 		e.Name = r.String()
 		e.Type = Type(r.Byte())
@@ -139,7 +151,64 @@ func DecodeTree(b []byte) (*Tree, error) {
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	if keep {
+		t.offs[n] = uint32(len(b))
+		t.enc = b
+	}
 	return t, nil
+}
+
+// span is a piece of an edited tree's entries: the run [lo, hi) of the
+// base tree's entries, unchanged, or (lo < 0) one new entry.
+type span struct{ lo, hi int }
+
+// encodeEdited returns the canonical encoding of t, whose sorted entries
+// consist of runs of base's entries (spans) and of new entries, and keeps
+// it with the entry offsets on t. The runs are copied from base's
+// encoding; only the new entries are checked and encoded, which keeps an
+// edit of a large directory cheap. The result equals EncodeTree's
+// (TestEncodeEditedMatchesEncodeTree).
+func encodeEdited(t, base *Tree, spans []span) ([]byte, error) {
+	if len(base.Entries) > 0 && base.enc == nil {
+		return EncodeTree(t) // base's encoding unknown
+	}
+	entries := t.Entries
+	b := make([]byte, 0, len(base.enc)+len(spans)*64+8)
+	b = wire.AppendUvarint(b, uint64(len(entries)))
+	offs := make([]uint32, 0, len(entries)+1)
+	k := 0
+	for _, sp := range spans {
+		if sp.lo >= 0 {
+			from, to := base.offs[sp.lo], base.offs[sp.hi]
+			shift := uint32(len(b)) - from // offsets move by len(b) - from (mod 2^32)
+			for _, o := range base.offs[sp.lo:sp.hi] {
+				offs = append(offs, o+shift)
+			}
+			b = append(b, base.enc[from:to]...)
+			k += sp.hi - sp.lo
+			continue
+		}
+		e := &entries[k]
+		if err := ValidName(e.Name); err != nil {
+			return nil, err
+		}
+		if k > 0 && entries[k-1].Name >= e.Name || k+1 < len(entries) && e.Name >= entries[k+1].Name {
+			return nil, fmt.Errorf("%w: %q out of order", ErrUnsorted, e.Name)
+		}
+		if err := checkEntry(e); err != nil {
+			return nil, err
+		}
+		offs = append(offs, uint32(len(b)))
+		b = appendEntry(b, e)
+		k++
+	}
+	if k != len(entries) {
+		return nil, fmt.Errorf("tree: %d entries, spans cover %d", len(entries), k)
+	}
+	if len(b) <= math.MaxUint32 {
+		t.enc, t.offs = b, append(offs, uint32(len(b)))
+	}
+	return b, nil
 }
 
 // Checkpoint is the immutable object of one checkpoint (SPEC §5 without

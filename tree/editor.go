@@ -351,25 +351,33 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 		out.Tree, out.Sub = d.base, t.Summary()
 		return out, nil
 	}
-	var base []Entry
+	bt := &Tree{}
 	if d.hasBase {
-		t, err := ed.baseTree(ctx, d)
-		if err != nil {
+		var err error
+		if bt, err = ed.baseTree(ctx, d); err != nil {
 			return out, err
 		}
-		base = t.Entries
 	}
+	base := bt.Entries
 	names := make([]string, 0, len(d.changes))
 	for name := range d.changes {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	// Merge the sorted base entries with the sorted changes.
+	// Merge the sorted base entries with the sorted changes, noting the
+	// runs of base entries kept for encodeEdited.
 	entries := make([]Entry, 0, len(base)+len(names))
+	spans := make([]span, 0, 2*len(names)+1)
+	keep := func(lo, hi int) {
+		if lo < hi {
+			entries = append(entries, base[lo:hi]...)
+			spans = append(spans, span{lo, hi})
+		}
+	}
 	i := 0
 	for _, name := range names {
 		j := i + sort.Search(len(base)-i, func(k int) bool { return base[i+k].Name >= name })
-		entries = append(entries, base[i:j]...) // the unchanged run before name
+		keep(i, j) // the unchanged run before name
 		i = j
 		if i < len(base) && base[i].Name == name {
 			i++ // replaced or deleted
@@ -383,13 +391,15 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 			}
 			sub.Name = name
 			entries = append(entries, sub)
+			spans = append(spans, span{-1, -1})
 		case c.entry != nil:
 			entries = append(entries, *c.entry)
+			spans = append(spans, span{-1, -1})
 		}
 	}
-	entries = append(entries, base[i:]...)
+	keep(i, len(base))
 	t := &Tree{Entries: entries}
-	b, err := EncodeTree(t)
+	b, err := encodeEdited(t, bt, spans)
 	if err != nil {
 		return out, err
 	}
@@ -397,7 +407,7 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 	if err := ed.p.PutWithID(id, pebblestore.KindTree, b); err != nil {
 		return out, err
 	}
-	ed.r.trees.add(id, t, 64+len(b)*2)
+	ed.r.trees.add(id, t, treeCost(t))
 	out.Tree, out.Sub = id, t.Summary()
 	return out, nil
 }

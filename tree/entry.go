@@ -155,6 +155,14 @@ func (e *Entry) SameContent(o *Entry) bool {
 // Tree is one directory: entries sorted bytewise by name, names unique.
 type Tree struct {
 	Entries []Entry
+
+	// enc is t's canonical encoding and offs[i] the offset of entry i in
+	// it (offs[len(Entries)] == len(enc)), when known: set for trees the
+	// Reader decoded and the Editor encoded, so that an edit of a large
+	// directory copies the encodings of its unchanged entries instead of
+	// validating and encoding each again (see encodeEdited).
+	enc  []byte
+	offs []uint32
 }
 
 // Find returns the entry named name, using binary search.

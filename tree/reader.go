@@ -63,11 +63,11 @@ func (r *Reader) Tree(ctx context.Context, id ID) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := DecodeTree(b)
+	t, err := decodeTree(b, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: tree %s: %w", pebblestore.ErrCorrupt, id.Short(), err)
 	}
-	r.trees.add(id, t, 64+len(b)*2)
+	r.trees.add(id, t, treeCost(t))
 	return t, nil
 }
 
@@ -262,3 +262,9 @@ func (r *Reader) walk(ctx context.Context, id ID, dir string, fn WalkFunc) error
 // ReadChunk returns the verified bytes of one chunk (shared: do not
 // modify).
 func (r *Reader) ReadChunk(ctx context.Context, c Chunk) ([]byte, error) { return r.chunk(ctx, c) }
+
+// treeCost is what the cache counts for t: the entries, decoded (about
+// twice the encoding), plus the encoding and offsets kept beside them.
+func treeCost(t *Tree) int {
+	return 64 + len(t.enc)*3 + len(t.offs)*4
+}
