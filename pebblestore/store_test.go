@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -176,14 +177,71 @@ func TestHelperOpenStore(t *testing.T) {
 	os.Stdout.WriteString(err.Error() + "\n")
 }
 
-// fullFS reports a nearly full disk.
+// fullFS reports the free space it is told and counts the readings.
 type fullFS struct {
 	vfs.FS
-	avail uint64
+	avail    uint64
+	readings int
 }
 
 func (f *fullFS) GetDiskUsage(string) (vfs.DiskUsage, error) {
-	return vfs.DiskUsage{AvailBytes: f.avail, TotalBytes: 1 << 30, UsedBytes: 1<<30 - f.avail}, nil
+	f.readings++
+	return vfs.DiskUsage{AvailBytes: f.avail, TotalBytes: 1 << 41, UsedBytes: 1<<41 - f.avail}, nil
+}
+
+// fill makes the disk of s have avail bytes free, and lets spaceTTL pass:
+// a disk that filled at once, by a faster writer than any real one,
+// would only be seen after it (TestSpaceReadings).
+func (f *fullFS) fill(s *Store, avail uint64) {
+	f.avail = avail
+	s.now = func() time.Time { return time.Now().Add(spaceTTL) }
+}
+
+// TestSpaceReadings: a free-space reading is reused for spaceTTL while
+// more than spaceSlack beyond a commit's need was free and not used up by
+// the commits since; otherwise every commit reads it.
+func TestSpaceReadings(t *testing.T) {
+	ffs := &fullFS{FS: vfs.NewMem(), avail: 1 << 40}
+	s, err := Open("/st", Options{FS: ffs, ReserveBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	clock := time.Unix(1e9, 0)
+	s.now = func() time.Time { return clock }
+	check := func(what string, n int, wantReadings int, wantErr error) {
+		t.Helper()
+		ffs.readings = 0
+		if err := s.checkSpace(n, true); !errors.Is(err, wantErr) {
+			t.Fatalf("%s: %v, want %v", what, err, wantErr)
+		}
+		if ffs.readings != wantReadings {
+			t.Fatalf("%s: %d statfs calls, want %d", what, ffs.readings, wantReadings)
+		}
+	}
+	check("first commit", 1000, 1, nil)
+	check("next commit, plenty free", 1000, 0, nil)
+	clock = clock.Add(spaceTTL - time.Millisecond)
+	check("just within the TTL", 1000, 0, nil)
+	clock = clock.Add(time.Millisecond)
+	check("TTL over", 1000, 1, nil)
+
+	// Commits since the reading count against it.
+	ffs.avail = spaceSlack + 4<<20
+	clock = clock.Add(spaceTTL)
+	check("reading with 4 MiB beyond the slack", 1000, 1, nil)
+	check("1 MiB reserve + 2 KB within it", 1000, 0, nil)
+	check("a 1 MiB commit (2 MiB written) still fits", 1<<20, 0, nil)
+	check("the next would eat into the slack: read again", 1<<20, 1, nil)
+
+	// Below the slack every commit reads, and a full disk is seen at once.
+	ffs.avail = spaceSlack / 2
+	clock = clock.Add(spaceTTL)
+	check("small disk", 1000, 1, nil)
+	check("small disk again", 1000, 1, nil)
+	ffs.avail = 1 << 20
+	check("disk filled", 1000, 1, ErrNoSpace)
+	check("still full", 1000, 1, ErrNoSpace)
 }
 
 func TestDiskFullFailsCleanly(t *testing.T) {
@@ -196,7 +254,7 @@ func TestDiskFullFailsCleanly(t *testing.T) {
 	ctx := context.Background()
 	putObjects(t, s, KindBlob, []byte("before the disk filled up"))
 	before := s.Stats()
-	ffs.avail = 1 << 20 // below reserve + batch
+	ffs.fill(s, 1<<20) // below reserve + batch
 	ob := s.NewObjectBatch()
 	if _, err := ob.Put(KindBlob, bytes.Repeat([]byte{1}, 4096)); err != nil {
 		t.Fatal(err)
@@ -318,7 +376,7 @@ func TestDeletesWorkOnAFullDisk(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	id := putObjects(t, s, KindBlob, []byte("garbage to collect"))[0]
-	ffs.avail = 1 << 20 // far below the reserve
+	ffs.fill(s, 1<<20) // far below the reserve
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateSession("s", timeZero) }); err != nil {
 		t.Fatalf("a tiny catalog change on a full disk: %v", err)
 	}
