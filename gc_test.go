@@ -832,9 +832,6 @@ func TestGCOnFullDisk(t *testing.T) {
 	syscall.Statfs(mnt, &st)
 	freeBefore := int64(st.Bavail) * st.Bsize
 	res, err := s.GC(ctx, GCOptions{Policy: gc.Policy{KeepLast: 1}})
-	if errors.Is(err, ErrNoSpace) {
-		t.Skipf("KNOWN LIMITATION (pebblestore): gc on a full disk fails: %v — deletions must be exempt from the free-space reserve", err)
-	}
 	if err != nil {
 		t.Fatalf("gc on a full disk (%d checkpoints, %d bytes free): %v", made, freeBefore, err)
 	}
