@@ -24,11 +24,13 @@ type dirNode struct {
 	baseTree *Tree // base, decoded on first use
 	meta     *Entry
 	changes  map[string]*change
+	blobs    bool // a change has a blob
 }
 
 type change struct {
 	entry *Entry   // new entry for a file or symlink; nil with dir == nil means delete
 	dir   *dirNode // edited subdirectory
+	blob  string   // entry's whole content, a single blob, when known (Tree.blobs)
 }
 
 // NewEditor starts editing base (the zero ID for an empty tree). It pins
@@ -120,11 +122,13 @@ func cloneDirMeta(e *Entry) *Entry {
 // Put sets the file at path p to data with the given mode and mtime
 // (0 = unrecorded), creating parent directories (mode 0755).
 func (ed *Editor) Put(ctx context.Context, p string, data []byte, mode uint32, mtime int64) error {
-	return ed.put(ctx, p, data, ed.r.memo.blobID(data), mode, mtime)
+	id, blob := ed.r.memo.blob(data)
+	return ed.put(ctx, p, data, id, blob, mode, mtime)
 }
 
-// put is Put with the blob id of data (idMemo.blobID) already computed.
-func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, mode uint32, mtime int64) error {
+// put is Put with the blob id of data and the memo's copy of it
+// (idMemo.blob) already computed.
+func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, blob string, mode uint32, mtime int64) error {
 	parts, err := SplitPath(p)
 	if err != nil {
 		return err
@@ -141,7 +145,7 @@ func (ed *Editor) put(ctx context.Context, p string, data []byte, id ID, mode ui
 	if sameFile(cur, data, id, mode, mtime) {
 		return nil
 	}
-	return ed.putIn(d, name, data, id, mode, mtime)
+	return ed.putIn(d, name, data, id, blob, mode, mtime)
 }
 
 // sameFile reports whether entry cur (nil: none) is the file data with
@@ -153,8 +157,9 @@ func sameFile(cur *Entry, data []byte, id ID, mode uint32, mtime int64) bool {
 		(len(data) == 0 || cur.Chunks[0].ID == id)
 }
 
-// putIn stores data and sets name in directory d to that file.
-func (ed *Editor) putIn(d *dirNode, name string, data []byte, id ID, mode uint32, mtime int64) error {
+// putIn stores data and sets name in directory d to that file; blob is
+// data as a string when the caller has one (see Tree.blobs), else "".
+func (ed *Editor) putIn(d *dirNode, name string, data []byte, id ID, blob string, mode uint32, mtime int64) error {
 	var chunks []Chunk
 	var err error
 	switch {
@@ -170,7 +175,12 @@ func (ed *Editor) putIn(d *dirNode, name string, data []byte, id ID, mode uint32
 		}
 	}
 	e := &Entry{Name: name, Type: TypeFile, Mode: mode, ModTime: mtime, Size: uint64(len(data)), Chunks: chunks}
-	d.changes[name] = &change{entry: e}
+	c := &change{entry: e}
+	if len(chunks) == 1 && chunks[0].ID == id {
+		c.blob = blob
+		d.blobs = d.blobs || blob != ""
+	}
+	d.changes[name] = c
 	return nil
 }
 
@@ -302,11 +312,14 @@ func (ed *Editor) setFlatState(ctx context.Context, state map[string][]byte, mod
 			continue
 		}
 		found++
-		id := ed.r.memo.blobID(data)
+		if t.blobs != nil && len(data) > 0 && t.blobs[i] == string(data) && e.Mode == mode && e.ModTime == 0 {
+			continue // e's very content (Tree.blobs)
+		}
+		id, blob := ed.r.memo.blob(data)
 		if sameFile(e, data, id, mode, 0) {
 			continue
 		}
-		if err := ed.putIn(root, e.Name, data, id, mode, 0); err != nil {
+		if err := ed.putIn(root, e.Name, data, id, blob, mode, 0); err != nil {
 			return true, err
 		}
 	}
@@ -368,10 +381,28 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 	// runs of base entries kept for encodeEdited.
 	entries := make([]Entry, 0, len(base)+len(names))
 	spans := make([]span, 0, 2*len(names)+1)
+	var blobs []string // Tree.blobs of the new tree, when any is known
+	if bt.blobs != nil || d.blobs {
+		blobs = make([]string, 0, cap(entries))
+	}
 	keep := func(lo, hi int) {
 		if lo < hi {
 			entries = append(entries, base[lo:hi]...)
 			spans = append(spans, span{lo, hi})
+			if blobs != nil {
+				if bt.blobs != nil {
+					blobs = append(blobs, bt.blobs[lo:hi]...)
+				} else {
+					blobs = append(blobs, make([]string, hi-lo)...)
+				}
+			}
+		}
+	}
+	add := func(e Entry, blob string) {
+		entries = append(entries, e)
+		spans = append(spans, span{-1, -1})
+		if blobs != nil {
+			blobs = append(blobs, blob)
 		}
 	}
 	i := 0
@@ -390,15 +421,13 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 				return out, err
 			}
 			sub.Name = name
-			entries = append(entries, sub)
-			spans = append(spans, span{-1, -1})
+			add(sub, "")
 		case c.entry != nil:
-			entries = append(entries, *c.entry)
-			spans = append(spans, span{-1, -1})
+			add(*c.entry, c.blob)
 		}
 	}
 	keep(i, len(base))
-	t := &Tree{Entries: entries}
+	t := &Tree{Entries: entries, blobs: blobs}
 	b, err := encodeEdited(t, bt, spans)
 	if err != nil {
 		return out, err

@@ -138,7 +138,9 @@ func TestDiffOrderIsBytewise(t *testing.T) {
 // random flat and nested states, each applied on top of the one before
 // (the flat bases take setFlatState's path), with unchanged, changed,
 // deleted and added keys, large (chunked) and empty values, files
-// turning into directories and back.
+// turning into directories and back, and changes of mode alone. The
+// trees are built in one Reader, so bases carry the contents they were
+// built from (Tree.blobs) and setFlatState compares against those.
 func TestSetStateMatchesFromScratch(t *testing.T) {
 	s := memStore(t)
 	r := tree.NewReader(s, 0)
@@ -165,8 +167,12 @@ func TestSetStateMatchesFromScratch(t *testing.T) {
 	var base pebblestore.ID
 	for i := range 300 {
 		st := state(i%3 == 0)
-		want := build(t, s, r, pebblestore.ID{}, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, 0o644) })
-		got := build(t, s, r, base, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, 0o644) })
+		mode := uint32(0o644)
+		if rng.IntN(5) == 0 {
+			mode = 0o600 // every file changes, contents unchanged
+		}
+		want := build(t, s, r, pebblestore.ID{}, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, mode) })
+		got := build(t, s, r, base, func(ed *tree.Editor) error { return ed.SetState(context.Background(), st, mode) })
 		if got != want {
 			t.Fatalf("round %d: SetState on a base gave\n%s\nwant\n%s", i, listing(t, r, got), listing(t, r, want))
 		}

@@ -163,6 +163,13 @@ type Tree struct {
 	// validating and encoding each again (see encodeEdited).
 	enc  []byte
 	offs []uint32
+	// blobs[i], when not "", is the whole content of file entry i, a
+	// single blob (so its id is the blob's): kept for trees the Editor
+	// built from contents it was given, so that a state checkpoint on
+	// this tree finds an unchanged file by comparing bytes instead of
+	// hashing them or looking them up (see setFlatState). nil when no
+	// content is known.
+	blobs []string
 }
 
 // Find returns the entry named name, using binary search.

@@ -26,41 +26,53 @@ const (
 // back. Safe for concurrent use.
 type idMemo struct {
 	mu        sync.Mutex
-	cur, prev map[string]ID
+	cur, prev map[string]memoEntry
 	curBytes  int
 }
 
 // blobID returns the id of data stored as one blob, or the zero id when
 // data is empty (no blob) or large enough to be chunked.
 func (m *idMemo) blobID(data []byte) ID {
-	if len(data) == 0 || len(data) >= SingleBlobMax {
-		return ID{}
-	}
-	if len(data) > memoMaxValue {
-		return pebblestore.Hash(pebblestore.KindBlob, data)
-	}
-	m.mu.Lock()
-	id, ok := m.cur[string(data)]
-	if !ok {
-		if id, ok = m.prev[string(data)]; ok {
-			m.addLocked(string(data), id)
-		}
-	}
-	m.mu.Unlock()
-	if ok {
-		return id
-	}
-	id = pebblestore.Hash(pebblestore.KindBlob, data)
-	m.mu.Lock()
-	m.addLocked(string(data), id)
-	m.mu.Unlock()
+	id, _ := m.blob(data)
 	return id
 }
 
-func (m *idMemo) addLocked(k string, id ID) {
-	if m.curBytes+len(k) > memoBytes || m.cur == nil {
-		m.prev, m.cur, m.curBytes = m.cur, make(map[string]ID), 0
+// blob is blobID that also returns the memo's own copy of data, or ""
+// when data is not memoized (empty, or larger than memoMaxValue).
+func (m *idMemo) blob(data []byte) (ID, string) {
+	if len(data) == 0 || len(data) >= SingleBlobMax {
+		return ID{}, ""
 	}
-	m.cur[k] = id
-	m.curBytes += len(k) + 64 // map overhead, roughly
+	if len(data) > memoMaxValue {
+		return pebblestore.Hash(pebblestore.KindBlob, data), ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.cur[string(data)]; ok {
+		return e.id, e.key
+	}
+	if e, ok := m.prev[string(data)]; ok {
+		m.addLocked(e)
+		return e.id, e.key
+	}
+	m.mu.Unlock() // hash without the lock
+	e := memoEntry{pebblestore.Hash(pebblestore.KindBlob, data), string(data)}
+	m.mu.Lock()
+	m.addLocked(e)
+	return e.id, e.key
+}
+
+// memoEntry is a memoized id with the key it is stored under, so that
+// callers can keep the key (Tree.blobs) instead of copying data again.
+type memoEntry struct {
+	id  ID
+	key string
+}
+
+func (m *idMemo) addLocked(e memoEntry) {
+	if m.curBytes+len(e.key) > memoBytes || m.cur == nil {
+		m.prev, m.cur, m.curBytes = m.cur, make(map[string]memoEntry), 0
+	}
+	m.cur[e.key] = e
+	m.curBytes += len(e.key) + 80 // map overhead, roughly
 }

@@ -264,7 +264,12 @@ func (r *Reader) walk(ctx context.Context, id ID, dir string, fn WalkFunc) error
 func (r *Reader) ReadChunk(ctx context.Context, c Chunk) ([]byte, error) { return r.chunk(ctx, c) }
 
 // treeCost is what the cache counts for t: the entries, decoded (about
-// twice the encoding), plus the encoding and offsets kept beside them.
+// twice the encoding), plus the encoding, offsets and contents kept
+// beside them.
 func treeCost(t *Tree) int {
-	return 64 + len(t.enc)*3 + len(t.offs)*4
+	n := 64 + len(t.enc)*3 + len(t.offs)*4 + len(t.blobs)*16
+	for _, b := range t.blobs {
+		n += len(b) // often shared with the memo and other trees: counted anyway
+	}
+	return n
 }
