@@ -2,6 +2,7 @@ package ckptfs
 
 import (
 	"runtime"
+	"sync/atomic"
 
 	"context"
 	"errors"
@@ -172,25 +173,38 @@ func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	// Decompression and hashing dominate: read files on every core.
+	// Decompression and hashing dominate: read files on every core. The
+	// batches are taken in turn by this goroutine and, when there is more
+	// than one, by helpers; a small state starts no goroutine and waits
+	// for none.
 	contents := make([][]byte, len(files))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
 	const batch = 16
-	for lo := 0; lo < len(files); lo += batch {
-		hi := min(lo+batch, len(files))
-		g.Go(func() error {
-			for i := lo; i < hi; i++ {
-				b, err := s.r.ReadFileOnce(gctx, files[i].entry)
+	batches := (len(files) + batch - 1) / batch
+	var next atomic.Int64
+	work := func(ctx context.Context) error {
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= batches {
+				return nil
+			}
+			for i := k * batch; i < min((k+1)*batch, len(files)); i++ {
+				b, err := s.r.ReadFileOnce(ctx, files[i].entry)
 				if err != nil {
 					return fmt.Errorf("%s: %w", files[i].path, err)
 				}
 				contents[i] = b
 			}
-			return nil
-		})
+		}
 	}
-	if err := g.Wait(); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(runtime.GOMAXPROCS(0), batches) - 1 {
+		g.Go(func() error { return work(gctx) })
+	}
+	err = work(gctx)
+	if werr := g.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string][]byte, len(files))

@@ -64,23 +64,27 @@ func BenchmarkCheckpointState10KB(b *testing.B) {
 	})
 }
 
-// BenchmarkLoadState1MB: LoadState of large_state(1 MB) after ClearCache
-// (untimed), as load/1MB does.
-func BenchmarkLoadState1MB(b *testing.B) {
-	ctx := context.Background()
-	s := openBench(b)
-	res, err := s.CheckpointState(ctx, benchgen.LargeState(seed, benchgen.MB, benchgen.Text), ckptfs.CheckpointOptions{Session: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(benchgen.MB)
-	for b.Loop() {
-		b.StopTimer()
-		s.ClearCache()
-		b.StartTimer()
-		if _, err := s.LoadState(ctx, res.ID); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkLoadState: LoadState of large_state(10 KB) and (1 MB) after
+// ClearCache (untimed), as load/10KB and load/1MB do.
+func BenchmarkLoadState(b *testing.B) {
+	for _, n := range []int{10 * benchgen.KB, benchgen.MB} {
+		b.Run(strconv.Itoa(n/benchgen.KB)+"KB", func(b *testing.B) {
+			ctx := context.Background()
+			s := openBench(b)
+			res, err := s.CheckpointState(ctx, benchgen.LargeState(seed, n, benchgen.Text), ckptfs.CheckpointOptions{Session: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				b.StopTimer()
+				s.ClearCache()
+				b.StartTimer()
+				if _, err := s.LoadState(ctx, res.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
