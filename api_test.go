@@ -3,11 +3,13 @@ package ckptfs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
 
 	"github.com/ckptfs/ckptfs"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 func openTest(t *testing.T) *ckptfs.Store {
@@ -104,4 +106,50 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("deleted info err = %v", err)
 	}
 	_ = time.Now
+}
+
+// TestLoadStateCorruptObject: LoadState reads a large state's files in
+// batches on several goroutines; a damaged file anywhere — in the batch the
+// caller reads or in a helper's — fails it with ErrCorrupt, not with the
+// cancellation the failure causes in the others.
+func TestLoadStateCorruptObject(t *testing.T) {
+	ctx := context.Background()
+	for _, victim := range []string{"f000", "f050", "f099"} {
+		t.Run(victim, func(t *testing.T) {
+			s, err := ckptfs.Open(t.TempDir(), ckptfs.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			state := map[string][]byte{}
+			for i := range 100 {
+				state[fmt.Sprintf("f%03d", i)] = []byte(fmt.Sprintf("file %d of a state in seven batches", i))
+			}
+			res, err := s.CheckpointState(ctx, state, ckptfs.CheckpointOptions{Session: "s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := s.Lookup(ctx, res.ID, victim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := e.Chunks[0].ID
+			raw, err := s.Objects().RawObject(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = append([]byte(nil), raw...)
+			raw[len(raw)-1] ^= 0xff
+			if err := s.Objects().DB().Set(append([]byte("o/"), id[:]...), raw, pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+			for range 20 { // helpers and the caller race for batches
+				s.ClearCache()
+				_, err := s.LoadState(ctx, res.ID)
+				if !errors.Is(err, ckptfs.ErrCorrupt) {
+					t.Fatalf("LoadState with %s damaged: %v, want ErrCorrupt", victim, err)
+				}
+			}
+		})
+	}
 }

@@ -176,12 +176,14 @@ func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error)
 	// Decompression and hashing dominate: read files on every core. The
 	// batches are taken in turn by this goroutine and, when there is more
 	// than one, by helpers; a small state starts no goroutine and waits
-	// for none.
+	// for none. The first failure stops the others.
 	contents := make([][]byte, len(files))
 	const batch = 16
 	batches := (len(files) + batch - 1) / batch
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var next atomic.Int64
-	work := func(ctx context.Context) error {
+	work := func() error {
 		for {
 			k := int(next.Add(1) - 1)
 			if k >= batches {
@@ -190,18 +192,21 @@ func (s *Store) LoadState(ctx context.Context, id ID) (map[string][]byte, error)
 			for i := k * batch; i < min((k+1)*batch, len(files)); i++ {
 				b, err := s.r.ReadFileOnce(ctx, files[i].entry)
 				if err != nil {
+					cancel()
 					return fmt.Errorf("%s: %w", files[i].path, err)
 				}
 				contents[i] = b
 			}
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	for range min(runtime.GOMAXPROCS(0), batches) - 1 {
-		g.Go(func() error { return work(gctx) })
+		g.Go(work)
 	}
-	err = work(gctx)
-	if werr := g.Wait(); err == nil {
+	err = work()
+	// A helper's failure is the cause when this goroutine was only
+	// cancelled by it.
+	if werr := g.Wait(); werr != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		err = werr
 	}
 	if err != nil {
