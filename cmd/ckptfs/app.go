@@ -57,6 +57,7 @@ func commands() []*command {
 		cmdMount(), cmdServe(),
 		cmdMerge(),
 		cmdGC(),
+		cmdVersion(),
 	}
 }
 
@@ -78,6 +79,7 @@ Usage:
 Global flags:
   --store DIR   the store (default $CKPTFS_STORE, else $XDG_DATA_HOME/ckptfs,
                 else ~/.local/share/ckptfs); created on first use
+  --version     print the version (as 'ckptfs version')
 
 Commands:
 `
@@ -105,6 +107,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 			a.storeDir, args = strings.TrimPrefix(args[0], "--store="), args[1:]
 		case args[0] == "-h" || args[0] == "--help":
 			a.printUsage(a.stdout)
+			return nil
+		case args[0] == "--version":
+			a.printf("%s\n", readVersion())
 			return nil
 		default:
 			return usagef("unknown global flag %q", args[0])
