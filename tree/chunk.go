@@ -7,8 +7,8 @@ import (
 	"io"
 	"sync"
 
+	"github.com/ckptfs/ckptfs/internal/fastcdc"
 	"github.com/ckptfs/ckptfs/pebblestore"
-	fastcdc "github.com/jotfs/fastcdc-go"
 )
 
 // Content-defined chunking parameters. They are part of the store format:

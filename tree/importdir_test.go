@@ -193,6 +193,33 @@ func TestImportBigFile(t *testing.T) {
 	}
 }
 
+// Several chunked files imported at once: the walk reads them on
+// parallel goroutines, each with its own chunker (under -race this caught
+// upstream fastcdc-go's NewChunker writing a shared table).
+func TestImportBigFilesInParallel(t *testing.T) {
+	s := memStore(t)
+	dir := t.TempDir()
+	bigs := make([][]byte, 4)
+	for i := range bigs {
+		bigs[i] = make([]byte, 2<<20+i)
+		rand.NewChaCha8([32]byte{byte(i + 2)}).Read(bigs[i])
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("big%d", i)), bigs[i], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := importInto(t, s, dir, tree.ImportOptions{Workers: 4})
+	r := tree.NewReader(s, 0)
+	for i, big := range bigs {
+		e, err := r.Lookup(context.Background(), res.Root, fmt.Sprintf("big%d", i))
+		if err != nil || len(e.Chunks) < 2 {
+			t.Fatalf("big%d: %d chunks, %v", i, len(e.Chunks), err)
+		}
+		if data, _ := r.ReadFile(context.Background(), &e); !bytes.Equal(data, big) {
+			t.Fatalf("big%d: content differs", i)
+		}
+	}
+}
+
 func TestImportNotDir(t *testing.T) {
 	s := memStore(t)
 	f := filepath.Join(t.TempDir(), "file")
