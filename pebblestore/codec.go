@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -70,14 +71,9 @@ const headerLen = 3
 func (c *codec) encode(kind Kind, raw []byte) []byte {
 	maxHdr := headerLen + binary.MaxVarintLen64
 	out := make([]byte, maxHdr, maxHdr+len(raw))
-	out[0], out[1], out[2] = ObjectFormat, byte(kind), encZstd
-	n := binary.PutUvarint(out[headerLen:], uint64(len(raw)))
-	out = out[:headerLen+n]
-	hdr := len(out)
-	// Only blobs are compressed: trees are mostly 32-byte hashes (zstd
-	// kept 75 % of them on Go's source tree, 1.6 % of the store) and
-	// compressing them cost 15 % of a small checkpoint.
-	if len(raw) >= 64 && kind == KindBlob && !c.incompressible(raw) {
+	hdr := len(putHeader(out, kind, encZstd, len(raw)))
+	out = out[:hdr]
+	if compressible(kind, raw) && !c.incompressible(raw) {
 		out = c.enc.EncodeAll(raw, out)
 		if len(out)-hdr < len(raw) {
 			return out
@@ -86,6 +82,42 @@ func (c *codec) encode(kind Kind, raw []byte) []byte {
 	out = append(out[:hdr], raw...)
 	out[2] = encRaw
 	return out
+}
+
+// compressible reports whether encode tries to compress an object. Only
+// blobs are compressed: trees are mostly 32-byte hashes (zstd kept 75 % of
+// them on Go's source tree, 1.6 % of the store) and compressing them cost
+// 15 % of a small checkpoint; below 64 bytes a frame's overhead eats the
+// gain.
+func compressible(kind Kind, raw []byte) bool {
+	return len(raw) >= 64 && kind == KindBlob
+}
+
+// putHeader writes the header of a value into dst (at least
+// headerLen+binary.MaxVarintLen64 bytes) and returns it.
+func putHeader(dst []byte, kind Kind, enc byte, rawLen int) []byte {
+	dst[0], dst[1], dst[2] = ObjectFormat, byte(kind), enc
+	n := binary.PutUvarint(dst[headerLen:], uint64(rawLen))
+	return dst[:headerLen+n]
+}
+
+// rawValueLen is the length of the value encode returns for an object
+// that is not compressible: the header and raw itself.
+func rawValueLen(rawLen int) int {
+	var b [binary.MaxVarintLen64]byte
+	return headerLen + binary.PutUvarint(b[:], uint64(rawLen)) + rawLen
+}
+
+// setRaw adds the value of an object that is not compressible to batch b
+// under key, written straight into the batch: a tree of a large directory
+// is not copied once more on its way there.
+func setRaw(b *pebble.Batch, key []byte, kind Kind, raw []byte) error {
+	var hbuf [headerLen + binary.MaxVarintLen64]byte
+	hdr := putHeader(hbuf[:], kind, encRaw, len(raw))
+	op := b.SetDeferred(len(key), len(hdr)+len(raw))
+	copy(op.Key, key)
+	copy(op.Value[copy(op.Value, hdr):], raw)
+	return op.Finish()
 }
 
 // Probes of large blobs: three samples of probeLen bytes (start, middle,

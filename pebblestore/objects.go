@@ -123,10 +123,17 @@ func (ob *ObjectBatch) prepareLocked() error {
 	for _, o := range missing {
 		total += len(o.data)
 	}
+	// vals[i] stays nil for an object stored raw: addMissing writes it
+	// straight into the batch.
+	encode := func(i int) {
+		if o := missing[i]; compressible(o.kind, o.data) {
+			vals[i] = ob.s.codec.encode(o.kind, o.data)
+		}
+	}
 	if total < 256<<10 {
 		// Too little to be worth waking other threads.
-		for i, o := range missing {
-			vals[i] = ob.s.codec.encode(o.kind, o.data)
+		for i := range missing {
+			encode(i)
 		}
 		return ob.addMissing(missing, vals, seq)
 	}
@@ -137,7 +144,7 @@ func (ob *ObjectBatch) prepareLocked() error {
 		hi := min(lo+per, len(missing))
 		g.Go(func() error {
 			for i := lo; i < hi; i++ {
-				vals[i] = ob.s.codec.encode(missing[i].kind, missing[i].data)
+				encode(i)
 			}
 			return nil
 		})
@@ -146,11 +153,20 @@ func (ob *ObjectBatch) prepareLocked() error {
 	return ob.addMissing(missing, vals, seq)
 }
 
-// addMissing adds encoded new objects to the pebble batch.
+// addMissing adds new objects to the pebble batch: vals[i] is the encoded
+// value, or nil for an object stored raw.
 func (ob *ObjectBatch) addMissing(missing []rawObject, vals [][]byte, seq uint64) error {
 	for i, o := range missing {
-		info := objInfo{Kind: o.kind, Raw: uint64(len(o.data)), Stored: uint64(len(vals[i]))}
-		ob.b.Set(objectKey(o.id), vals[i], nil)
+		info := objInfo{Kind: o.kind, Raw: uint64(len(o.data))}
+		if vals[i] != nil {
+			info.Stored = uint64(len(vals[i]))
+			ob.b.Set(objectKey(o.id), vals[i], nil)
+		} else {
+			info.Stored = uint64(rawValueLen(len(o.data)))
+			if err := setRaw(ob.b, objectKey(o.id), o.kind, o.data); err != nil {
+				return fmt.Errorf("pebblestore: build batch: %w", err)
+			}
+		}
 		ob.b.Set(objIndexKey(o.id), info.encode(), nil)
 		ob.pending = append(ob.pending, pendingObject{o.id, info, seq})
 	}
