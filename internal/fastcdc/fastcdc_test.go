@@ -20,9 +20,7 @@ var params = []Options{
 func inputs() map[string][]byte {
 	r := rand.New(rand.NewPCG(7, 11))
 	random := make([]byte, 24<<20)
-	for i := range random {
-		random[i] = byte(r.Uint32())
-	}
+	rand.NewChaCha8([32]byte{7}).Read(random)
 	text := bytes.Repeat([]byte("func main() { fmt.Println(\"checkpoint\") }\n// a comment line\n"), 200000)
 	for i := 0; i < len(text); i += 4093 {
 		text[i] = byte(r.Uint32()) // break the period
