@@ -2,7 +2,8 @@
 // LICENSE in this directory). Changed: the Seed option is gone and
 // NewChunker no longer XORs the package-level gear table in place, which
 // was a data race between concurrent chunkers (and, with a nonzero seed,
-// changed the table of every chunker in the process); min is the builtin.
+// changed the table of every chunker in the process); min is the builtin;
+// unused constants are gone.
 
 package fastcdc
 
@@ -12,14 +13,10 @@ import (
 	"math"
 )
 
+// Bounds of every size option.
 const (
-	kiB = 1024
-	miB = 1024 * kiB
-
 	minSize = 64
 	maxSize = 1 << 30
-
-	defaultNormalization = 2
 )
 
 // Chunker implements the FastCDC content defined chunking algorithm.
