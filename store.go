@@ -41,6 +41,10 @@ type Options struct {
 	// (no log, no flush of the previous writer's log), so commands that
 	// only read open faster; every write fails.
 	ReadOnly bool
+	// TrimLogsOnClose: Close also deletes the write-ahead logs Pebble kept
+	// for reuse (up to ~48 MiB), which otherwise stay until the next open.
+	// For long-lived processes such as a mount; costs a second open.
+	TrimLogsOnClose bool
 }
 
 // Store is an open checkpoint store.
@@ -76,7 +80,8 @@ func DefaultDir() (string, error) {
 
 // Open opens (creating if needed) the store in dir.
 func Open(dir string, o Options) (*Store, error) {
-	st, err := pebblestore.Open(dir, pebblestore.Options{FS: o.FS, Durability: o.Durability, Logger: o.Logger, ReadOnly: o.ReadOnly})
+	st, err := pebblestore.Open(dir, pebblestore.Options{FS: o.FS, Durability: o.Durability, Logger: o.Logger, ReadOnly: o.ReadOnly,
+		TrimLogsOnClose: o.TrimLogsOnClose})
 	if err != nil {
 		return nil, err
 	}

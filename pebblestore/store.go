@@ -55,6 +55,13 @@ type Options struct {
 	// Pebble treats a failed WAL write as fatal, so a full disk must be
 	// caught before the write.
 	ReserveBytes int64
+	// TrimLogsOnClose makes Close open the database once more after
+	// closing it, so that Pebble deletes the write-ahead logs it keeps for
+	// reuse while open (up to three, each as large as the memtable got:
+	// up to 16 MiB) instead of leaving them on disk until the next open.
+	// For long-lived servers (mount, serve); a short command would pay a
+	// second open to save little.
+	TrimLogsOnClose bool
 }
 
 // Store is a content-addressed object store with the checkpoint catalog,
@@ -163,17 +170,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func isHeldByProcess(err error) bool {
-	return err != nil && (errors.Is(err, os.ErrExist) || strings.Contains(err.Error(), "lock held by current process"))
-}
-
-func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error) {
-	cacheSize := opts.CacheSize
-	if cacheSize <= 0 {
-		cacheSize = 256 << 20
-	}
-	cache := pebble.NewCache(cacheSize)
-	defer cache.Unref()
+// pebbleOptions are the Pebble settings of a store.
+func pebbleOptions(fs vfs.FS, lock *pebble.Lock, cache *pebble.Cache, opts Options) *pebble.Options {
 	po := &pebble.Options{
 		FS:       fs,
 		Cache:    cache,
@@ -216,6 +214,21 @@ func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error
 	// Object values are zstd frames already; compressing blocks again
 	// costs CPU for nothing.
 	po.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })
+	return po
+}
+
+func isHeldByProcess(err error) bool {
+	return err != nil && (errors.Is(err, os.ErrExist) || strings.Contains(err.Error(), "lock held by current process"))
+}
+
+func open(dir string, fs vfs.FS, lock *pebble.Lock, opts Options) (*Store, error) {
+	cacheSize := opts.CacheSize
+	if cacheSize <= 0 {
+		cacheSize = 256 << 20
+	}
+	cache := pebble.NewCache(cacheSize)
+	defer cache.Unref()
+	po := pebbleOptions(fs, lock, cache, opts)
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, mapIOError(err))
@@ -289,6 +302,12 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDB() error {
 	err := s.db.Close()
+	if err == nil && s.opts.TrimLogsOnClose && !s.opts.ReadOnly {
+		if terr := s.trimLogs(); terr != nil && s.opts.Logger != nil {
+			// The store is intact; only the space waits for the next open.
+			s.opts.Logger.Warn("old write-ahead logs not deleted", "dir", s.dir, "err", terr)
+		}
+	}
 	s.codec.close()
 	if lerr := s.lock.Close(); err == nil {
 		err = lerr
@@ -297,6 +316,20 @@ func (s *Store) closeDB() error {
 		return fmt.Errorf("pebblestore: close: %w", err)
 	}
 	return nil
+}
+
+// trimLogs opens the closed database once more (with the lock still
+// held): Pebble's Open flushes what the last log holds and deletes every
+// older log, those it had kept for reuse included; Close waits for that.
+// A failure (a full disk) leaves the logs for the next open.
+func (s *Store) trimLogs() error {
+	cache := pebble.NewCache(1 << 20)
+	defer cache.Unref()
+	db, err := pebble.Open(s.dir, pebbleOptions(s.fs, s.lock, cache, s.opts))
+	if err != nil {
+		return fmt.Errorf("reopen: %w", mapIOError(err))
+	}
+	return db.Close()
 }
 
 // DB exposes the Pebble database for maintenance (compaction, metrics).

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -456,5 +458,70 @@ func TestRawValuesMatchEncode(t *testing.T) {
 		if err != nil || kind != o.kind || !bytes.Equal(got, o.data) {
 			t.Errorf("kind %v, %d bytes: round trip: %v", o.kind, len(o.data), err)
 		}
+	}
+}
+
+// logBytes sums the sizes of the write-ahead logs in dir.
+func logBytes(t *testing.T, dir string) (n int, size int64) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".log") {
+			fi, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			size += fi.Size()
+		}
+	}
+	return n, size
+}
+
+// A store that wrote tens of MiB leaves Pebble's recycled logs on disk at
+// Close, unless TrimLogsOnClose; trimmed, it reopens with every object.
+func TestTrimLogsOnClose(t *testing.T) {
+	fill := func(t *testing.T, s *Store) []ID {
+		var ids []ID
+		for i := range 12 {
+			data := make([]byte, 4<<20) // incompressible: stored raw-sized
+			rand.NewChaCha8([32]byte{byte(i)}).Read(data)
+			ids = append(ids, putObjects(t, s, KindBlob, data)...)
+		}
+		return ids
+	}
+	var kept int64
+	for _, trim := range []bool{false, true} {
+		dir := t.TempDir()
+		s, err := Open(dir, Options{TrimLogsOnClose: trim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := fill(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n, size := logBytes(t, dir)
+		t.Logf("trim=%v: %d logs, %d bytes", trim, n, size)
+		if !trim {
+			kept = size
+			continue
+		}
+		if size >= 1<<20 || kept < 16<<20 {
+			t.Errorf("logs after a trimmed close: %d bytes in %d files (untrimmed: %d bytes)", size, n, kept)
+		}
+		s, err = Open(dir, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if has, err := s.Has(id); err != nil || !has {
+				t.Fatalf("object %s after a trimmed close: %v %v", id.Short(), has, err)
+			}
+		}
+		s.Close()
 	}
 }

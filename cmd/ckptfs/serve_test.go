@@ -122,6 +122,17 @@ func TestServeConcurrentClients(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not exit after --idle-exit")
 	}
+	// On exit the server gave back Pebble's write-ahead logs: what they
+	// held is in sstables, and only the new, empty log is left.
+	ents, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".log") && fi.Size() > 4<<10 {
+			t.Errorf("after serve exited: %s has %d bytes", e.Name(), fi.Size())
+		}
+	}
 	mustMain(t, store, "fsck")
 	for i := range clients {
 		log := mustMain(t, store, "log", "--session", "s", "--branch", fmt.Sprint("b", i))

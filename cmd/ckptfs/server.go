@@ -67,7 +67,9 @@ type storeServer struct {
 // openServer opens the store in dir and starts serving its control
 // socket (busy, if not nil, hears of every command) and the automatic gc.
 func openServer(ctx context.Context, dir string, log *slog.Logger, agc autoGCFlags, busy *idleWatch) (*storeServer, error) {
-	store, err := ckptfs.Open(dir, ckptfs.Options{CacheBytes: mountCacheBytes, Logger: log})
+	// A server writes for hours: on exit, give back the logs Pebble kept
+	// for reuse rather than leave them to the next command's open.
+	store, err := ckptfs.Open(dir, ckptfs.Options{CacheBytes: mountCacheBytes, Logger: log, TrimLogsOnClose: true})
 	if err != nil {
 		return nil, err
 	}
