@@ -301,8 +301,11 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDB() error {
+	// The second open flushes the last log: like a commit, it must leave
+	// the reserve free (a full disk keeps the logs for the next open).
+	trim := s.opts.TrimLogsOnClose && !s.opts.ReadOnly && s.checkSpace(0, true) == nil
 	err := s.db.Close()
-	if err == nil && s.opts.TrimLogsOnClose && !s.opts.ReadOnly {
+	if err == nil && trim {
 		if terr := s.trimLogs(); terr != nil && s.opts.Logger != nil {
 			// The store is intact; only the space waits for the next open.
 			s.opts.Logger.Warn("old write-ahead logs not deleted", "dir", s.dir, "err", terr)
@@ -321,7 +324,7 @@ func (s *Store) closeDB() error {
 // trimLogs opens the closed database once more (with the lock still
 // held): Pebble's Open flushes what the last log holds and deletes every
 // older log, those it had kept for reuse included; Close waits for that.
-// A failure (a full disk) leaves the logs for the next open.
+// A failure leaves the logs for the next open.
 func (s *Store) trimLogs() error {
 	cache := pebble.NewCache(1 << 20)
 	defer cache.Unref()

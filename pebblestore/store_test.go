@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -523,5 +524,48 @@ func TestTrimLogsOnClose(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// On a disk without the reserve free, a close does not trim (the second
+// open would flush the last log) and still succeeds; the store is intact.
+func TestTrimLogsSkippedOnFullDisk(t *testing.T) {
+	ffs := &fullFS{FS: vfs.NewMem(), avail: 1 << 40}
+	s, err := Open("/st", Options{FS: ffs, ReserveBytes: 1 << 20, TrimLogsOnClose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := putObjects(t, s, KindBlob, []byte("kept through a close on a full disk"))[0]
+	logs := func() string {
+		ls, err := ffs.List("/st")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range ls {
+			if strings.HasSuffix(f, ".log") {
+				out = append(out, f)
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(out, " ")
+	}
+	ffs.fill(s, 1<<10)
+	before := logs()
+	if err := s.Close(); err != nil {
+		t.Fatalf("close on a full disk: %v", err)
+	}
+	// A second open would have flushed the log and started a new one.
+	if after := logs(); after != before {
+		t.Errorf("a trim ran on a full disk: logs %q, then %q", before, after)
+	}
+	ffs.avail = 1 << 40
+	s, err = Open("/st", Options{FS: ffs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if has, err := s.Has(id); err != nil || !has {
+		t.Fatalf("object after the close: %v %v", has, err)
 	}
 }
