@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -151,5 +152,40 @@ func TestLoadStateCorruptObject(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BlockCacheBytes sizes Pebble's block cache: reading back 8 MiB of
+// flushed objects leaves at most about that much cached.
+func TestBlockCacheBytes(t *testing.T) {
+	ctx := context.Background()
+	for _, limit := range []int64{1 << 20, 0} {
+		s := openTestWith(t, ckptfs.Options{BlockCacheBytes: limit, Durability: ckptfs.Relaxed})
+		state := map[string][]byte{}
+		for i := range 64 {
+			b := make([]byte, 128<<10)
+			rand.NewChaCha8([32]byte{byte(i)}).Read(b) // incompressible
+			state[fmt.Sprint("f", i)] = b
+		}
+		res, err := s.CheckpointState(ctx, state, ckptfs.CheckpointOptions{Session: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := s.Objects().DB()
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		s.ClearCache()
+		if _, err := s.LoadState(ctx, res.ID); err != nil {
+			t.Fatal(err)
+		}
+		used := db.Metrics().BlockCache.Size
+		t.Logf("BlockCacheBytes %d: %d bytes cached", limit, used)
+		switch {
+		case limit > 0 && used > limit+limit/4:
+			t.Errorf("BlockCacheBytes %d: %d bytes cached", limit, used)
+		case limit == 0 && used < 4<<20:
+			t.Errorf("default cache: only %d bytes cached after reading 8 MiB", used)
+		}
 	}
 }

@@ -31,6 +31,11 @@ type Options struct {
 	Durability Durability
 	// CacheBytes sizes the decoded tree/chunk cache (default 64 MiB).
 	CacheBytes int
+	// BlockCacheBytes sizes Pebble's block cache (default 256 MiB). A
+	// short-lived process that reads most blocks once (a restore, a
+	// checkpoint) does better with a small one: it fills with blocks that
+	// are never read again.
+	BlockCacheBytes int64
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 	// FS replaces the OS filesystem under the store (tests).
@@ -81,7 +86,7 @@ func DefaultDir() (string, error) {
 // Open opens (creating if needed) the store in dir.
 func Open(dir string, o Options) (*Store, error) {
 	st, err := pebblestore.Open(dir, pebblestore.Options{FS: o.FS, Durability: o.Durability, Logger: o.Logger, ReadOnly: o.ReadOnly,
-		TrimLogsOnClose: o.TrimLogsOnClose})
+		CacheSize: o.BlockCacheBytes, TrimLogsOnClose: o.TrimLogsOnClose})
 	if err != nil {
 		return nil, err
 	}

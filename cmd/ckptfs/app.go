@@ -188,6 +188,16 @@ func (a *app) resolveStoreDir() (string, error) {
 	return ckptfs.DefaultDir()
 }
 
+// commandBlockCache is Pebble's block cache for one command: it reads most
+// blocks once, so a large cache only fills with them. Restoring a 1 GiB
+// file: peak RSS 386–505 MB with the 256 MiB default, 137–148 MB with this,
+// and no slower (1.2–1.5 s against 1.5–3.2 s); a checkpoint of it 327 →
+// 275 MB. Checkpoints and rollbacks of Go's source tree took the same
+// time with either (medians of 10 alternating rounds: 1 %-changed 70.5 /
+// 71.2 ms, unchanged 55.2 / 56.6 ms, rollback 71.5 / 70.8 ms). Servers
+// keep the default: their cache lives across commands.
+const commandBlockCache = 32 << 20
+
 // openStore opens the store, read-only for a command that only reads
 // when that is cheaper: a read-write open replays and flushes the last
 // writer's log, writes a new log, manifest and options file, and may run
@@ -200,7 +210,7 @@ func (a *app) openStore(readOnly bool) error {
 		return err
 	}
 	a.storeDir = dir
-	s, err := ckptfs.Open(dir, ckptfs.Options{ReadOnly: readOnly && quietStore(dir)})
+	s, err := ckptfs.Open(dir, ckptfs.Options{ReadOnly: readOnly && quietStore(dir), BlockCacheBytes: commandBlockCache})
 	if err != nil {
 		return err
 	}
