@@ -158,52 +158,53 @@ func decodeTree(b []byte, keep bool) (*Tree, error) {
 	return t, nil
 }
 
-// span is a piece of an edited tree's entries: the run [lo, hi) of the
-// base tree's entries, unchanged, or (lo < 0) one new entry.
-type span struct{ lo, hi int }
-
-// encodeEdited returns the canonical encoding of t, whose sorted entries
-// consist of runs of base's entries (spans) and of new entries, and keeps
-// it with the entry offsets on t. The runs are copied from base's
-// encoding; only the new entries are checked and encoded, which keeps an
-// edit of a large directory cheap. The result equals EncodeTree's
-// (TestEncodeEditedMatchesEncodeTree).
-func encodeEdited(t, base *Tree, spans []span) ([]byte, error) {
+// encodeEdited returns the canonical encoding of the tree edit e
+// describes and keeps it, with the entry offsets, on t. The base's runs are
+// copied from its encoding; only the new entries are checked and encoded,
+// which keeps an edit of a large directory cheap. The result equals
+// EncodeTree's of the materialised tree (TestEncodeEditedMatchesEncodeTree).
+func encodeEdited(t *Tree, e *edit) ([]byte, error) {
+	base := e.base
 	if len(base.Entries) > 0 && base.enc == nil {
+		t.materialize()
 		return EncodeTree(t) // base's encoding unknown
 	}
-	entries := t.Entries
-	b := make([]byte, 0, len(base.enc)+len(spans)*64+8)
-	b = wire.AppendUvarint(b, uint64(len(entries)))
-	offs := make([]uint32, 0, len(entries)+1)
+	n := e.len()
+	b := make([]byte, 0, len(base.enc)+len(e.added)*64+8)
+	b = wire.AppendUvarint(b, uint64(n))
+	offs := make([]uint32, 0, n+1)
+	var prev *Entry // the last entry encoded
 	k := 0
-	for _, sp := range spans {
+	for _, sp := range e.spans {
 		if sp.lo >= 0 {
+			// A run is sorted (its tree was checked); what precedes it is
+			// a new entry or an earlier run.
+			if prev != nil && prev.Name >= base.Entries[sp.lo].Name {
+				return nil, fmt.Errorf("%w: %q out of order", ErrUnsorted, prev.Name)
+			}
 			from, to := base.offs[sp.lo], base.offs[sp.hi]
 			shift := uint32(len(b)) - from // offsets move by len(b) - from (mod 2^32)
 			for _, o := range base.offs[sp.lo:sp.hi] {
 				offs = append(offs, o+shift)
 			}
 			b = append(b, base.enc[from:to]...)
-			k += sp.hi - sp.lo
+			prev = &base.Entries[sp.hi-1]
 			continue
 		}
-		e := &entries[k]
-		if err := ValidName(e.Name); err != nil {
+		en := &e.added[k]
+		if err := ValidName(en.Name); err != nil {
 			return nil, err
 		}
-		if k > 0 && entries[k-1].Name >= e.Name || k+1 < len(entries) && e.Name >= entries[k+1].Name {
-			return nil, fmt.Errorf("%w: %q out of order", ErrUnsorted, e.Name)
+		if prev != nil && prev.Name >= en.Name {
+			return nil, fmt.Errorf("%w: %q out of order", ErrUnsorted, en.Name)
 		}
-		if err := checkEntry(e); err != nil {
+		if err := checkEntry(en); err != nil {
 			return nil, err
 		}
 		offs = append(offs, uint32(len(b)))
-		b = appendEntry(b, e)
+		b = appendEntry(b, en)
+		prev = en
 		k++
-	}
-	if k != len(entries) {
-		return nil, fmt.Errorf("tree: %d entries, spans cover %d", len(entries), k)
 	}
 	if len(b) <= math.MaxUint32 {
 		t.enc, t.offs = b, append(offs, uint32(len(b)))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -75,14 +76,14 @@ func TestEncodeEditedMatchesEncodeTree(t *testing.T) {
 					}
 				}
 			})
-			var entries []Entry
-			var spans []span
+			var entries []Entry // the expected result, built independently
+			ed := &edit{base: base}
 			i := 0
 			keep := func(lo, hi int) {
 				if lo < hi {
 					entries = append(entries, base.Entries[lo:hi]...)
-					spans = append(spans, span{lo, hi})
 				}
+				ed.keep(lo, hi)
 			}
 			for _, name := range names {
 				j := i
@@ -96,12 +97,12 @@ func TestEncodeEditedMatchesEncodeTree(t *testing.T) {
 				}
 				if e := changes[name]; e != nil {
 					entries = append(entries, *e)
-					spans = append(spans, span{-1, -1})
+					ed.add(*e, "")
 				}
 			}
 			keep(i, len(base.Entries))
-			edited := &Tree{Entries: entries}
-			got, err := encodeEdited(edited, base, spans)
+			edited := &Tree{lazy: &lazyTree{e: ed}}
+			got, err := encodeEdited(edited, ed)
 			if err != nil {
 				t.Fatalf("round %d gen %d: %v", round, gen, err)
 			}
@@ -118,6 +119,16 @@ func TestEncodeEditedMatchesEncodeTree(t *testing.T) {
 			}
 			if !slices.Equal(edited.offs, fresh.offs) || !bytes.Equal(edited.enc, want) {
 				t.Fatalf("round %d gen %d: offsets %v, a decode finds %v", round, gen, edited.offs, fresh.offs)
+			}
+			if edited.Entries != nil {
+				t.Fatalf("round %d gen %d: entries materialised by encoding", round, gen)
+			}
+			edited.materialize()
+			if !reflect.DeepEqual(edited.Entries, entries) && len(entries) > 0 {
+				t.Fatalf("round %d gen %d: materialised entries differ", round, gen)
+			}
+			if sum, _ := ed.summary(edited); sum != (&Tree{Entries: entries}).Summary() {
+				t.Fatalf("round %d gen %d: summary %+v, want %+v", round, gen, sum, (&Tree{Entries: entries}).Summary())
 			}
 			base, n = edited, len(entries)/2+1
 		}
@@ -145,15 +156,15 @@ func TestEncodeEditedChecksNewEntries(t *testing.T) {
 		{"inconsistent", Entry{Name: "b", Type: TypeFile, Size: 3}, []span{{0, 1}, {-1, -1}, {1, 2}}, ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var entries []Entry
+			ed := &edit{base: base}
 			for _, sp := range tc.spans {
 				if sp.lo < 0 {
-					entries = append(entries, tc.e)
+					ed.add(tc.e, "")
 				} else {
-					entries = append(entries, base.Entries[sp.lo:sp.hi]...)
+					ed.keep(sp.lo, sp.hi)
 				}
 			}
-			if _, err := encodeEdited(&Tree{Entries: entries}, base, tc.spans); !errors.Is(err, tc.want) {
+			if _, err := encodeEdited(&Tree{lazy: &lazyTree{e: ed}}, ed); !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})

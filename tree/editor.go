@@ -371,44 +371,22 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 			return out, err
 		}
 	}
-	base := bt.Entries
 	names := make([]string, 0, len(d.changes))
 	for name := range d.changes {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	// Merge the sorted base entries with the sorted changes, noting the
-	// runs of base entries kept for encodeEdited.
-	entries := make([]Entry, 0, len(base)+len(names))
-	spans := make([]span, 0, 2*len(names)+1)
-	var blobs []string // Tree.blobs of the new tree, when any is known
-	if bt.blobs != nil || d.blobs {
-		blobs = make([]string, 0, cap(entries))
-	}
-	keep := func(lo, hi int) {
-		if lo < hi {
-			entries = append(entries, base[lo:hi]...)
-			spans = append(spans, span{lo, hi})
-			if blobs != nil {
-				if bt.blobs != nil {
-					blobs = append(blobs, bt.blobs[lo:hi]...)
-				} else {
-					blobs = append(blobs, make([]string, hi-lo)...)
-				}
-			}
-		}
-	}
-	add := func(e Entry, blob string) {
-		entries = append(entries, e)
-		spans = append(spans, span{-1, -1})
-		if blobs != nil {
-			blobs = append(blobs, blob)
-		}
-	}
+	// Merge the sorted base entries with the sorted changes into an edit:
+	// runs of base entries kept, and new entries. The new tree's entries
+	// are only materialised when it is read (Tree.materialize): a large
+	// directory with one change is not copied for a tree nobody reads.
+	base := bt.Entries
+	e := &edit{base: bt, spans: make([]span, 0, 2*len(names)+1),
+		blobs: bt.blobs != nil || d.blobs}
 	i := 0
 	for _, name := range names {
 		j := i + sort.Search(len(base)-i, func(k int) bool { return base[i+k].Name >= name })
-		keep(i, j) // the unchanged run before name
+		e.keep(i, j) // the unchanged run before name
 		i = j
 		if i < len(base) && base[i].Name == name {
 			i++ // replaced or deleted
@@ -421,14 +399,14 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 				return out, err
 			}
 			sub.Name = name
-			add(sub, "")
+			e.add(sub, "")
 		case c.entry != nil:
-			add(*c.entry, c.blob)
+			e.add(*c.entry, c.blob)
 		}
 	}
-	keep(i, len(base))
-	t := &Tree{Entries: entries, blobs: blobs}
-	b, err := encodeEdited(t, bt, spans)
+	e.keep(i, len(base))
+	t := &Tree{lazy: &lazyTree{e: e}}
+	b, err := encodeEdited(t, e)
 	if err != nil {
 		return out, err
 	}
@@ -436,7 +414,8 @@ func (ed *Editor) commitDir(ctx context.Context, d *dirNode) (Entry, error) {
 	if err := ed.p.PutWithID(id, pebblestore.KindTree, b); err != nil {
 		return out, err
 	}
-	ed.r.trees.add(id, t, treeCost(t))
-	out.Tree, out.Sub = id, t.Summary()
+	sum, cost := e.summary(t)
+	ed.r.trees.add(id, t, cost)
+	out.Tree, out.Sub = id, sum
 	return out, nil
 }

@@ -170,6 +170,9 @@ type Tree struct {
 	// hashing them or looking them up (see setFlatState). nil when no
 	// content is known.
 	blobs []string
+	// lazy: t was built by the Editor and its Entries and blobs are only
+	// set by materialize (nil for every other tree).
+	lazy *lazyTree
 }
 
 // Find returns the entry named name, using binary search.

@@ -57,6 +57,7 @@ func (r *Reader) object(ctx context.Context, id ID, want pebblestore.Kind) ([]by
 // Tree returns the decoded tree id. The result is shared: do not modify.
 func (r *Reader) Tree(ctx context.Context, id ID) (*Tree, error) {
 	if t, ok := r.trees.get(id); ok {
+		t.materialize()
 		return t, nil
 	}
 	b, err := r.object(ctx, id, pebblestore.KindTree)
