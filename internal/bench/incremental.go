@@ -22,9 +22,10 @@ const incrementalSession = "bench-incremental"
 // Each timed loop starts after a garbage collection and a sync
 // (env.settle) and one untimed checkpoint of its kind (a root checkpoint
 // of another 100-file state; an incremental one of the row's pct at a run
-// index no timed checkpoint uses). Without that warm-up the first timed checkpoint pays
-// for the pools and caches the collection emptied: 300–600 µs against
-// 120–200 µs for the next ones, a tenth of incremental/1pct's mean.
+// index no timed checkpoint uses). Without that warm-up the first timed
+// checkpoint pays for the pools and caches the collection emptied:
+// 300–600 µs against 120–200 µs for the next ones, a tenth of
+// incremental/1pct's mean.
 //
 // The denominator, per row, is the mean time of 20 checkpoints of
 // Incremental(base, run, pct) — the full modified state, as the seed
