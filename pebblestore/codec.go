@@ -101,23 +101,17 @@ func putHeader(dst []byte, kind Kind, enc byte, rawLen int) []byte {
 	return dst[:headerLen+n]
 }
 
-// rawValueLen is the length of the value encode returns for an object
-// that is not compressible: the header and raw itself.
-func rawValueLen(rawLen int) int {
-	var b [binary.MaxVarintLen64]byte
-	return headerLen + binary.PutUvarint(b[:], uint64(rawLen)) + rawLen
-}
-
 // setRaw adds the value of an object that is not compressible to batch b
-// under key, written straight into the batch: a tree of a large directory
-// is not copied once more on its way there.
-func setRaw(b *pebble.Batch, key []byte, kind Kind, raw []byte) error {
+// under key, written straight into the batch (a tree of a large directory
+// is not copied once more on its way there), and returns its length: the
+// value is what encode would return.
+func setRaw(b *pebble.Batch, key []byte, kind Kind, raw []byte) (int, error) {
 	var hbuf [headerLen + binary.MaxVarintLen64]byte
 	hdr := putHeader(hbuf[:], kind, encRaw, len(raw))
 	op := b.SetDeferred(len(key), len(hdr)+len(raw))
 	copy(op.Key, key)
 	copy(op.Value[copy(op.Value, hdr):], raw)
-	return op.Finish()
+	return len(op.Value), op.Finish()
 }
 
 // Probes of large blobs: three samples of probeLen bytes (start, middle,

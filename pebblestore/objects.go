@@ -162,10 +162,11 @@ func (ob *ObjectBatch) addMissing(missing []rawObject, vals [][]byte, seq uint64
 			info.Stored = uint64(len(vals[i]))
 			ob.b.Set(objectKey(o.id), vals[i], nil)
 		} else {
-			info.Stored = uint64(rawValueLen(len(o.data)))
-			if err := setRaw(ob.b, objectKey(o.id), o.kind, o.data); err != nil {
+			n, err := setRaw(ob.b, objectKey(o.id), o.kind, o.data)
+			if err != nil {
 				return fmt.Errorf("pebblestore: build batch: %w", err)
 			}
+			info.Stored = uint64(n)
 		}
 		ob.b.Set(objIndexKey(o.id), info.encode(), nil)
 		ob.pending = append(ob.pending, pendingObject{o.id, info, seq})

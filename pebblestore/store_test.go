@@ -462,24 +462,25 @@ func TestRawValuesMatchEncode(t *testing.T) {
 	}
 }
 
-// logBytes sums the sizes of the write-ahead logs in dir.
-func logBytes(t *testing.T, dir string) (n int, size int64) {
+// logs lists the write-ahead logs in dir, sorted, and sums their sizes.
+func logs(t *testing.T, fs vfs.FS, dir string) (names []string, size int64) {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
+	ls, err := fs.List(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".log") {
-			fi, err := e.Info()
+	for _, f := range ls {
+		if strings.HasSuffix(f, ".log") {
+			fi, err := fs.Stat(fs.PathJoin(dir, f))
 			if err != nil {
 				t.Fatal(err)
 			}
-			n++
+			names = append(names, f)
 			size += fi.Size()
 		}
 	}
-	return n, size
+	slices.Sort(names)
+	return names, size
 }
 
 // A store that wrote tens of MiB leaves Pebble's recycled logs on disk at
@@ -505,7 +506,8 @@ func TestTrimLogsOnClose(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		n, size := logBytes(t, dir)
+		names, size := logs(t, vfs.Default, dir)
+		n := len(names)
 		t.Logf("trim=%v: %d logs, %d bytes", trim, n, size)
 		if !trim {
 			kept = size
@@ -536,27 +538,13 @@ func TestTrimLogsSkippedOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := putObjects(t, s, KindBlob, []byte("kept through a close on a full disk"))[0]
-	logs := func() string {
-		ls, err := ffs.List("/st")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, f := range ls {
-			if strings.HasSuffix(f, ".log") {
-				out = append(out, f)
-			}
-		}
-		slices.Sort(out)
-		return strings.Join(out, " ")
-	}
 	ffs.fill(s, 1<<10)
-	before := logs()
+	before, _ := logs(t, ffs, "/st")
 	if err := s.Close(); err != nil {
 		t.Fatalf("close on a full disk: %v", err)
 	}
 	// A second open would have flushed the log and started a new one.
-	if after := logs(); after != before {
+	if after, _ := logs(t, ffs, "/st"); !slices.Equal(after, before) {
 		t.Errorf("a trim ran on a full disk: logs %q, then %q", before, after)
 	}
 	ffs.avail = 1 << 40

@@ -127,8 +127,12 @@ func TestEncodeEditedMatchesEncodeTree(t *testing.T) {
 			if !reflect.DeepEqual(edited.Entries, entries) && len(entries) > 0 {
 				t.Fatalf("round %d gen %d: materialised entries differ", round, gen)
 			}
-			if sum, _ := ed.summary(edited); sum != (&Tree{Entries: entries}).Summary() {
+			sum, cost := ed.summary(edited)
+			if sum != (&Tree{Entries: entries}).Summary() {
 				t.Fatalf("round %d gen %d: summary %+v, want %+v", round, gen, sum, (&Tree{Entries: entries}).Summary())
+			}
+			if cost != treeCost(edited) {
+				t.Fatalf("round %d gen %d: cost %d, materialised %d", round, gen, cost, treeCost(edited))
 			}
 			base, n = edited, len(entries)/2+1
 		}

@@ -103,11 +103,10 @@ func (e *edit) summary(t *Tree) (Summary, int) {
 		n++
 		k++
 	}
-	cost := 64 + len(t.enc)*3 + len(t.offs)*4 + blobBytes
-	if e.blobs {
-		cost += n * 16
+	if !e.blobs {
+		n = 0 // no Tree.blobs
 	}
-	return s, cost
+	return s, costOf(t, n, blobBytes)
 }
 
 // lazyTree is what a tree the Editor built is made of until its entries

@@ -268,9 +268,15 @@ func (r *Reader) ReadChunk(ctx context.Context, c Chunk) ([]byte, error) { retur
 // twice the encoding), plus the encoding, offsets and contents kept
 // beside them.
 func treeCost(t *Tree) int {
-	n := 64 + len(t.enc)*3 + len(t.offs)*4 + len(t.blobs)*16
+	n := 0
 	for _, b := range t.blobs {
 		n += len(b) // often shared with the memo and other trees: counted anyway
 	}
-	return n
+	return costOf(t, len(t.blobs), n)
+}
+
+// costOf is treeCost for a tree with nblobs contents (Tree.blobs) of
+// blobBytes bytes in all, beside its encoding and offsets.
+func costOf(t *Tree, nblobs, blobBytes int) int {
+	return 64 + len(t.enc)*3 + len(t.offs)*4 + nblobs*16 + blobBytes
 }
